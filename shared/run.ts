@@ -47,14 +47,21 @@ export const runMetricsSchema = z
 export type RunMetrics = z.infer<typeof runMetricsSchema>;
 
 /**
- * The status a finished run's counts earn: `failed` when it read records and quarantined every one,
+ * The status a finished run earned — the one rule wherever a status is worked out again (a held run
+ * accepted, a run rolled back later seen as it ran, a trial's outcome), so none turns a partial run
+ * back into a success. From its counts: `failed` when it read records and quarantined every one,
  * `partial` when it quarantined some (exit 3: records quarantined, the rest stored), else `success`.
- * A batch the database refused whole whose records were each then written by isolation (a failure
- * no record owned) quarantines nothing: the run is a success, the batch row `isolated` with the error.
+ * And from what no count shows: a run whose source may have missed meetings (`listingIncomplete`)
+ * or whose reconciliation after its last batch failed is `partial` too. A batch the database refused
+ * whole whose records were each then written by isolation (a failure no record owned) quarantines
+ * nothing: the run is a success, the batch row `isolated` with the error. While a run goes, only its
+ * counts are known: the engine passes its metrics alone, and judges again at its end with the rest.
  */
-export function statusEarned(metrics: RunMetrics): 'success' | 'partial' | 'failed' {
+export function statusEarned(run: Pick<RunSummary, 'metrics' | 'sourceWarnings' | 'reconciliation'>): 'success' | 'partial' | 'failed' {
+  const { metrics } = run;
   if (metrics.fetched > 0 && metrics.quarantined === metrics.fetched) return 'failed';
-  return metrics.quarantined > 0 ? 'partial' : 'success';
+  if (metrics.quarantined > 0) return 'partial';
+  return listingIncomplete(run.sourceWarnings) || run.reconciliation?.ok === false ? 'partial' : 'success';
 }
 
 /** The records a run accounts for (DESIGN §4): added + updated + unchanged + quarantined, and the changes a rolled-back all-or-nothing run undid. */
@@ -212,8 +219,20 @@ export const sourceWarningSchema = z.object({
   count: z.number().int().positive(),
   message: z.string(),
   windowCovered: z.literal(false).optional(),
+  /**
+   * Which listings were still moving on the last pass over their pages, and of how many passes: why
+   * `windowCovered` is false (`stillMovingWords`), so no reader parses `message`. Absent on every
+   * other warning, and on those stored before it was kept.
+   */
+  stillMovingOnLastPass: z.object({ passes: z.number().int().positive(), listings: z.array(z.string()).min(1) }).optional(),
 });
 export type SourceWarning = z.infer<typeof sourceWarningSchema>;
+export type StillMovingOnLastPass = NonNullable<SourceWarning['stillMovingOnLastPass']>;
+
+/** How a listing still moving on its last pass is said, in the warning's message and the run's reason alike. */
+export function stillMovingWords(still: StillMovingOnLastPass): string {
+  return `was still moving on the last of ${still.passes} passes over ${still.listings.join(', ')}`;
+}
 
 /** The warning saying the source may have missed meetings in the run's window (`windowCovered` false), or undefined. */
 export function listingIncomplete(warnings: readonly SourceWarning[] | undefined): SourceWarning | undefined {

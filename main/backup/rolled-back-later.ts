@@ -24,9 +24,9 @@ export async function rolledBackAfterRunning(store: Store, runs: RunSummary[]): 
 }
 
 /**
- * A run as it ran: one an operator rolled back later (`rolledBackLater`) ended as its counts earned,
+ * A run as it ran: one an operator rolled back later (`rolledBackLater`) ended as it earned (statusEarned),
  * its status now is the rollback's, not the run's. Every other run is returned as it is.
  */
 export function asRan<Run extends RunSummary>(run: Run, rolledBackLater: ReadonlyMap<number, RolledBackLater>): Run {
-  return rolledBackLater.has(run.runId) ? { ...run, status: statusEarned(run.metrics) } : run;
+  return rolledBackLater.has(run.runId) ? { ...run, status: statusEarned(run) } : run;
 }

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Surface } from '../../shared/errors.js';
-import { listingIncomplete, statusEarned, type RunEvent, type RunMetrics, type RunStatus, type RunSummary, type SourceWarning } from '../../shared/run.js';
+import { listingIncomplete, statusEarned, stillMovingWords, type RunEvent, type RunMetrics, type RunStatus, type RunSummary, type SourceWarning } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import { canceledRunReason, isCanceledByServer, isStorePartMissing, notAllThere, storePartMissing, WriterLockLost, type Store } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
@@ -270,15 +270,19 @@ function sourceWarnings(options: Pick<UpdateOptions, 'source'>): { sourceWarning
 
 /**
  * What the source noticed while this segment read it, kept with the run after what earlier segments
- * of a resumed run noticed, so `runs show` and the console's run detail say it as `update` did.
- * Nothing noticed writes nothing. Read once, then written as a whole: a retried write adds nothing twice.
+ * of a resumed run noticed, so `runs show` and the console's run detail say it as `update` did; and
+ * returned, all of it, for the run's status (statusEarned). Nothing noticed writes nothing. Read
+ * once, then written as a whole: a retried write adds nothing twice.
  */
-async function keepSourceWarnings(options: UpdateOptions, run: Execution): Promise<void> {
+async function keepSourceWarnings(options: UpdateOptions, run: Execution): Promise<SourceWarning[]> {
   const noticed = options.source.warnings?.() ?? [];
-  if (noticed.length === 0) return;
+  // Only a resumed run has earlier segments to read.
+  if (noticed.length === 0 && options.resumeRunId === undefined) return [];
   const earlier = (await run.retry(() => options.store.getRun(run.runId)))?.sourceWarnings ?? [];
+  if (noticed.length === 0) return earlier;
   const sourceWarnings = [...earlier, ...noticed];
   await run.retry(() => options.store.annotateRun(run.runId, { sourceWarnings }));
+  return sourceWarnings;
 }
 
 /** Earlier segments plus this one. */
@@ -294,8 +298,9 @@ export function nothingStored(state: CommittedState, planner: RunPlanner): strin
   return top === null ? all : `${all}; most often ${top.code} (${formatCount(top.count)}), e.g. ${top.example}`;
 }
 
+/** The status a going run's counts earn; what no count shows (its listing, its reconciliation) is judged at its end (finishRun). */
 export function statusFromCounts(state: CommittedState): RunStatus {
-  return statusEarned(state.metrics);
+  return statusEarned({ metrics: state.metrics });
 }
 
 /** `databaseFault`: the run stopped because its database failed under it (RunSummary.databaseFault). */
@@ -306,20 +311,21 @@ async function finishRun(options: UpdateOptions, run: Execution, status: RunStat
     status = 'failed';
     error = `run accounting does not add up: fetched ${metrics.fetched} ≠ added ${metrics.added} + updated ${metrics.updated} + unchanged ${metrics.unchanged} + quarantined ${metrics.quarantined}`;
   }
-  const incomplete = status === 'success' ? listingIncomplete(options.source.warnings?.()) : undefined;
+  // Every segment's: a resumed run whose earlier segment may have missed meetings is judged as catch-up reads it.
+  const sourceWarnings = await keepSourceWarnings(options, run);
+  const incomplete = status === 'success' ? listingIncomplete(sourceWarnings) : undefined;
   if (incomplete) {
-    // Exit 3, not 0: an automation reading only the exit code learns that meetings may be missing.
-    status = 'partial';
+    // Exit 3, not 0 (statusEarned): an automation reading only the exit code learns that meetings may be missing.
     error = `${listingIncompleteReason(incomplete)}: meetings may be missing, so its window is not counted as covered (a task's next run lists it again)`;
   }
   if (status === 'success' || status === 'partial') {
     const reconciliation = await reconcileRun(store, run.runId, metrics);
     await store.annotateRun(run.runId, { reconciliation });
     if (!reconciliation.ok) {
-      status = 'partial';
       error = [error, `reconciliation after the last batch failed: ${reconciliation.problems.join('; ')}`].filter(Boolean).join('; ');
       run.emit({ type: 'warning', runId: run.runId, message: error });
     }
+    status = statusEarned({ metrics, sourceWarnings, reconciliation });
   }
   if (status !== 'interrupted') await options.atEnd?.(run.runId, status, run.mode);
   let validation: ValidationResult | null = null;
@@ -332,7 +338,6 @@ async function finishRun(options: UpdateOptions, run: Execution, status: RunStat
   }
   if (options.finalStatus) status = options.finalStatus(status, validation);
   const finished = { status, finishedAt: run.clock().toISOString(), metrics, batchCounts: run.state.batchCounts, validation, error, resumable: resumable(store, { status, error }) };
-  await keepSourceWarnings(options, run);
   await run.retry(() => store.finishRun(run.runId, finished));
   const detail = await run.retry(() => store.getRun(run.runId));
   const { batchList: _batches, ...stored } = detail!;
@@ -341,8 +346,11 @@ async function finishRun(options: UpdateOptions, run: Execution, status: RunStat
   return summary;
 }
 
-/** The source's own words for why its listing may be incomplete, without what follows from it. */
+/**
+ * Why the source's listing may be incomplete, without what follows from it. A warning stored before
+ * it said which listings were still moving (a resume of such a run) is quoted whole.
+ */
 function listingIncompleteReason(warning: SourceWarning): string {
-  const still = /it was still moving on the last of .*?(?=, so meetings may)/.exec(warning.message);
-  return still ? `Congress.gov's listing ${still[0].replace(/^it /, '')}` : warning.message;
+  const still = warning.stillMovingOnLastPass;
+  return still ? `Congress.gov's listing ${stillMovingWords(still)}` : warning.message;
 }

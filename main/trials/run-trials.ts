@@ -515,7 +515,7 @@ class TrialRunner {
  */
 function unjudged(summary: RunSummary): string | null {
   if (summary.status === 'success' || summary.status === 'partial' || summary.status === 'held') return null;
-  if (summary.status === 'failed' && statusEarned(summary.metrics) === 'failed') return null;
+  if (summary.status === 'failed' && statusEarned(summary) === 'failed') return null;
   return runEndedReason(summary);
 }
 

@@ -112,9 +112,9 @@ function requireAnomalous(run: RunSummary): void {
   }
 }
 
-/** The status a held run would have had without BLOCK_ON_ANOMALY. */
+/** The status a held run would have had without BLOCK_ON_ANOMALY: a partial one stays partial, whatever made it so. */
 function statusBeforeHold(run: RunSummary): RunStatus {
-  return statusEarned(run.metrics);
+  return statusEarned(run);
 }
 
 /**

@@ -1,11 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate } from '../../main/engine/index.js';
-import { catchUpTask } from '../../main/scheduler/index.js';
+import { setFlag } from '../../main/flags/index.js';
+import { catchUpTask, runFlaggedUpdate } from '../../main/scheduler/index.js';
+import type { Store } from '../../main/store/index.js';
+import { acceptHeldRun, MIN_HISTORY_RUNS } from '../../main/validation/index.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
-import { FAKE_API_KEY, fakeCongressSource, isDetailRequest, startFakeCongress, stopAtDetail, updateFromFakeCongress, type SeenRequest } from '../helpers/congress-server.js';
+import { FAKE_API_KEY, fakeCongressSource, isDetailRequest, startFakeCongress, stopAtDetail, updateFromFakeCongress, type FakeCongress, type SeenRequest } from '../helpers/congress-server.js';
 import { hearingRecord } from '../helpers/records.js';
 import { startCli } from '../helpers/cli.js';
-import type { RunSummary } from '../../shared/run.js';
+import { emptyBatchCounts, listingIncomplete, type RunSummary } from '../../shared/run.js';
 
 /**
  * A meeting added ahead of the pages already read pushes the ones behind it back; one removed there
@@ -23,6 +26,41 @@ const TASK = 'daily-congress';
 
 /** True once per pass over the house listing: the list page at offset 2. */
 const secondPage = (request: SeenRequest) => !isDetailRequest(request) && request.path.endsWith('/house') && request.query.offset === '2';
+
+/** The task's last covering run, whose window ended 10 days before NOW: where its next run must reach back to. */
+async function storeCoveringRun(store: Store, fake: FakeCongress): Promise<string> {
+  const coveredTo = new Date(NOW.getTime() - 10 * DAY_MS).toISOString();
+  const sourceWindow = { from: new Date(NOW.getTime() - 17 * DAY_MS).toISOString(), to: coveredTo, congress: 119, congresses: [119] };
+  const runId = await store.createRun({ mode: 'batch', batchSize: 50, task: TASK, source: `congress:${fake.baseUrl}`, startedAt: coveredTo, pid: process.pid, host: 'test', flags: {}, resumedFrom: null, sourceWindow });
+  await store.finishRun(runId, { status: 'success', finishedAt: coveredTo, metrics: { fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0, durationMs: 1 }, batchCounts: emptyBatchCounts(), validation: null, error: null });
+  return coveredTo;
+}
+
+/** A meeting added at the front each time the house listing's second page is read: still moving on the last pass. */
+function keepMoving(fake: FakeCongress, house: Record<string, unknown>[]): void {
+  let next = 320090;
+  fake.override = (request) => {
+    if (secondPage(request)) house.unshift(hearingRecord(next++, { updateDate: RECENT }));
+    return undefined;
+  };
+}
+
+/** Enough daily runs of another task, each reading ~500 meetings, that a run reading a handful is judged anomalous. */
+async function storeBusyHistory(store: Store): Promise<void> {
+  for (let day = MIN_HISTORY_RUNS; day >= 1; day--) {
+    const startedAt = new Date(NOW.getTime() - day * DAY_MS).toISOString();
+    const fetched = 500 + (day % 5) * 7;
+    const runId = await store.createRun({ mode: 'batch', batchSize: 50, task: 'busy', source: 'crafted', startedAt, pid: process.pid, host: 'test', flags: {}, resumedFrom: null });
+    await store.finishRun(runId, { status: 'success', finishedAt: startedAt, metrics: { fetched, added: 100, updated: 50, unchanged: fetched - 150, quarantined: 0, durationMs: 9_000 + day }, batchCounts: { total: 10, succeeded: 10, failed: 0, isolated: 0 }, validation: null, error: null });
+  }
+}
+
+/** The task's next run (a day on) lists from before the covering run's end: the run between covered nothing. */
+async function expectNextRunReachesBack(store: Store, fake: FakeCongress, coveredTo: string): Promise<void> {
+  const later = fakeCongressSource(fake, () => new Date(NOW.getTime() + DAY_MS), { lookbackDays: 7 });
+  await catchUpTask(store, later, TASK);
+  expect(later.window.from.getTime()).toBeLessThan(Date.parse(coveredTo));
+}
 
 describe.each(testBackends())('a Congress.gov listing that moves ahead of the pages already read, on $name', (backend) => {
   afterAll(() => backend.cleanup());
@@ -118,25 +156,76 @@ describe.each(testBackends())('a Congress.gov listing that moves ahead of the pa
     const fake = await startFakeCongress({ house }, { pageSize: 2 });
     try {
       await withFreshStore(backend, async (store) => {
-        // The task's last covering run, whose window ended 10 days before this one's.
-        const coveredTo = new Date(NOW.getTime() - 10 * DAY_MS).toISOString();
-        const before = await store.createRun({ mode: 'batch', batchSize: 50, task: TASK, source: `congress:${fake.baseUrl}`, startedAt: coveredTo, pid: process.pid, host: 'test', flags: {}, resumedFrom: null, sourceWindow: { from: new Date(NOW.getTime() - 17 * DAY_MS).toISOString(), to: coveredTo, congress: 119, congresses: [119] } });
-        await store.finishRun(before, { status: 'success', finishedAt: coveredTo, metrics: { fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0, durationMs: 1 }, batchCounts: { total: 0, succeeded: 0, failed: 0, isolated: 0 }, validation: null, error: null });
-
-        let next = 320090;
-        fake.override = (request) => {
-          if (secondPage(request)) house.unshift(hearingRecord(next++, { updateDate: RECENT }));
-          return undefined;
-        };
+        const coveredTo = await storeCoveringRun(store, fake);
+        keepMoving(fake, house);
         const run = await runUpdate({ store, source: fakeCongressSource(fake, () => NOW, { lookbackDays: 7 }), task: TASK, clock: () => NOW });
         expect(run.status).toBe('partial');
         expect(run.error).toMatch(/still moving on the last of 3 passes .*: meetings may be missing, so its window is not counted as covered/);
-        expect(run.sourceWarnings).toContainEqual({ code: 'LISTING_MOVED', count: 2, message: expect.stringMatching(/; it was still moving on the last of 3 passes over committee-meeting\/119\/house, so meetings may still be missing: this run's window is not counted as covered$/) as unknown, windowCovered: false });
+        expect(run.sourceWarnings).toContainEqual({
+          code: 'LISTING_MOVED',
+          count: 2,
+          message: expect.stringMatching(/; it was still moving on the last of 3 passes over committee-meeting\/119\/house, so meetings may still be missing: this run's window is not counted as covered$/) as unknown,
+          windowCovered: false,
+          stillMovingOnLastPass: { passes: 3, listings: ['committee-meeting/119/house'] },
+        });
         fake.override = null;
+        await expectNextRunReachesBack(store, fake, coveredTo);
+      });
+    } finally {
+      await fake.close();
+    }
+  });
 
-        const later = fakeCongressSource(fake, () => new Date(NOW.getTime() + DAY_MS), { lookbackDays: 7 });
-        await catchUpTask(store, later, TASK);
-        expect(later.window.from.getTime()).toBeLessThan(Date.parse(coveredTo));
+  it('holds such a run under BLOCK_ON_ANOMALY, and accepting it gives back partial, not success: its window stays uncovered', async () => {
+    const house = IDS.map((id) => hearingRecord(id, { updateDate: RECENT }));
+    const fake = await startFakeCongress({ house }, { pageSize: 2 });
+    try {
+      await withFreshStore(backend, async (store) => {
+        await storeBusyHistory(store);
+        const coveredTo = await storeCoveringRun(store, fake);
+        await setFlag(store, { flag: 'BLOCK_ON_ANOMALY', value: true, scope: 'global', reason: 'hold anomalies for review', operator: 'tester' });
+        keepMoving(fake, house);
+        const { summary } = await runFlaggedUpdate({ store, source: fakeCongressSource(fake, () => NOW, { lookbackDays: 7 }), task: TASK, clock: () => NOW });
+        fake.override = null;
+        expect(summary.validation?.verdict).toBe('anomalous');
+        expect(summary.status).toBe('held');
+
+        const accepted = await acceptHeldRun(store, { runId: summary.runId, reason: 'a quiet week', operator: 'tester' });
+        expect(accepted.status).toBe('partial');
+        const stored = await store.getRun(summary.runId);
+        expect(stored).toMatchObject({ status: 'partial', error: expect.stringMatching(/still moving on the last of 3 passes .*: meetings may be missing/) as unknown });
+        await expectNextRunReachesBack(store, fake, coveredTo);
+      });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('ends a resumed run partial when the segment it resumed was still moving on its last pass, as catch-up reads the run: its window uncovered', async () => {
+    const house = IDS.map((id) => hearingRecord(id, { updateDate: RECENT }));
+    const fake = await startFakeCongress({ house }, { pageSize: 2 });
+    try {
+      await withFreshStore(backend, async (store) => {
+        const coveredTo = await storeCoveringRun(store, fake);
+        keepMoving(fake, house);
+        const moving = fake.override!;
+        // Stopped once the house listing, still moving on its third pass, is done: as the senate's is asked for.
+        const controller = new AbortController();
+        fake.override = (request) => {
+          if (!request.path.endsWith('/senate')) return moving(request);
+          controller.abort();
+          return { hang: true };
+        };
+        const source = () => fakeCongressSource(fake, () => NOW, { lookbackDays: 7 });
+        const stopped = await runUpdate({ store, source: source(), task: TASK, signal: controller.signal, clock: () => NOW });
+        expect(stopped.status).toBe('interrupted');
+        expect(listingIncomplete(stopped.sourceWarnings)).toBeDefined();
+
+        fake.override = null;
+        const resumed = await runUpdate({ store, source: source(), task: TASK, resumeRunId: stopped.runId, clock: () => NOW });
+        expect(resumed.status).toBe('partial');
+        expect(resumed.error).toMatch(/^Congress.gov's listing was still moving on the last of 3 passes over committee-meeting\/119\/house: meetings may be missing/);
+        await expectNextRunReachesBack(store, fake, coveredTo);
       });
     } finally {
       await fake.close();

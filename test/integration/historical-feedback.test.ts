@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunMetrics, RunStatus } from '../../shared/run.js';
 import type { Store } from '../../main/store/index.js';
+import { asRan } from '../../main/backup/index.js';
 import { setFlag } from '../../main/flags/index.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 import { openSource } from '../../main/sources/index.js';
@@ -62,6 +63,26 @@ describe.each(testBackends())('historical validation in use ($name)', (backend) 
       await store.close();
     }
   }, 60_000);
+
+  it('accepts a held run whose counts were clean but whose reconciliation failed as partial, and sees it so when rolled back later', async () => {
+    const store = await backend.open(await backend.freshLocation());
+    try {
+      const runId = await storeRun(store, 0, 'success', craftedMetrics(0));
+      const run = (await store.getRun(runId))!;
+      const anomalous = { verdict: 'anomalous' as const, method: 'test', historySize: 30, anomalies: [] };
+      await store.finishRun(runId, { status: 'held', finishedAt: run.startedAt, metrics: run.metrics, batchCounts: run.batches, validation: anomalous, error: 'reconciliation after the last batch failed: hearings stored: 1 of 50 hearings the run wrote are no longer stored' });
+      await store.annotateRun(runId, { reconciliation: { ok: false, checks: [{ name: 'hearings stored', ok: false, detail: '1 of 50 hearings the run wrote are no longer stored' }], problems: ['hearings stored: 1 of 50 hearings the run wrote are no longer stored'] } });
+
+      const accepted = await acceptHeldRun(store, { runId, reason: 'the missing hearing is reloaded by hand', operator: 'tester' });
+      expect(accepted.status).toBe('partial');
+      const stored = (await store.getRun(runId))!;
+      expect(stored.status).toBe('partial');
+      const rolledBackLater = new Map([[runId, { runId, operator: 'support', at: run.startedAt, reason: null }]]);
+      expect(asRan({ ...stored, status: 'rolled_back' }, rolledBackLater).status).toBe('partial');
+    } finally {
+      await store.close();
+    }
+  });
 
   it('calls a first load a baseline and never holds it, even under BLOCK_ON_ANOMALY; the runs after it learn from it', async () => {
     const store = await backend.open(await backend.freshLocation());

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { GatehouseError } from '../../../shared/errors.js';
 import { firstRepeatedKey, type RepeatedKeys } from '../../../shared/json-repeated-keys.js';
 import { canonicalEventId, eventIdProblem } from '../../../shared/record.js';
-import type { RunWait, SourceWarning, SourceWindow } from '../../../shared/run.js';
+import { stillMovingWords, type RunWait, type SourceWarning, type SourceWindow } from '../../../shared/run.js';
 import { redactKnownSecret, redactSecrets } from '../../../shared/redact.js';
 import { logger } from '../../logging/index.js';
 import { limitedItem, repeatedKeyOutsideRecords } from '../record-limits.js';
@@ -404,10 +404,11 @@ class MeetingReader {
     const stillMoving = this.stillMoving.length;
     if (listedOnLaterPass === 0 && stillMoving === 0) return null;
     const found = listedOnLaterPass === 0 ? 'no meeting inside the window was' : `${counted(listedOnLaterPass, 'meeting')} the first pass over its pages passed over ${listedOnLaterPass === 1 ? 'was' : 'were'}`;
-    const still = stillMoving === 0 ? '' : `; it was still moving on the last of ${LISTING_PASSES} passes over ${this.stillMoving.join(', ')}, so meetings may still be missing: this run's window is not counted as covered`;
+    const stillMovingOnLastPass = { passes: LISTING_PASSES, listings: [...this.stillMoving] };
+    const still = stillMoving === 0 ? '' : `; it ${stillMovingWords(stillMovingOnLastPass)}, so meetings may still be missing: this run's window is not counted as covered`;
     const warning: SourceWarning = { code: 'LISTING_MOVED', count: listedOnLaterPass > 0 ? listedOnLaterPass : stillMoving, message: `Congress.gov's listing moved while it was read (meetings added or removed ahead of the pages already read); ${found} listed by reading it again from its start, and fetched${still}` };
     // A meeting the last pass missed is never listed again by a later run unless that run reaches back over this window.
-    return stillMoving === 0 ? warning : { ...warning, windowCovered: false };
+    return stillMoving === 0 ? warning : { ...warning, windowCovered: false, stillMovingOnLastPass };
   }
 
   private reportOddities(): void {
