@@ -164,11 +164,13 @@ describe.each(testBackends())('update engine on $name', (backend) => {
     );
   });
 
-  it('treats an empty input as a successful run with nothing to do', async () => {
+  it.each(['batch', 'all-or-nothing'] as const)('treats an empty input as a successful run with nothing to do and no batch, in %s mode', async (mode) => {
     await withStore(async (store) => {
-      const summary = await update(store, []);
+      const summary = await update(store, [], { mode });
       expect(summary.status).toBe('success');
       expect(summary.metrics).toMatchObject({ fetched: 0, added: 0 });
+      expect(summary.batches).toEqual({ total: 0, succeeded: 0, failed: 0, isolated: 0 });
+      expect((await store.getRun(summary.runId))?.batches).toEqual(summary.batches);
     });
   });
 
