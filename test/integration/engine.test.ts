@@ -63,8 +63,10 @@ describe.each(testBackends())('update engine on $name', (backend) => {
       );
       const second = await update(store, changed);
       expect(second.metrics).toMatchObject({ added: 0, updated: 1, unchanged: 9 });
-      const stored = await store.loadHearings([String(records[3]!.eventId)]);
+      const stored = await store.loadHearings([String(records[3]!.eventId), String(records[5]!.eventId)]);
       expect(stored.get(String(records[3]!.eventId))!.content.title).toBe('A new title');
+      // Not written: the stored updateDate stays that of the content stored (catch-up windows come from the runs' source windows, not from it).
+      expect(stored.get(String(records[5]!.eventId))!.content.updateDate).toBe('2025-03-01T12:00:00.000Z');
     });
   });
 
