@@ -79,8 +79,8 @@ export async function executeRun(options: UpdateOptions, run: Execution, beforeF
   if (status === 'failed' && error === null) error = nothingStored(run.state, planner!);
   const repeated = planner?.repeatedEntries() ?? null;
   if (repeated !== null) warn(repeated);
-  // Read after the last batch, so the name each committee was stored with is the one a warning names; not from a database that just failed.
-  if (planner !== null && !databaseFault && !lockLost) {
+  // Read after the last batch, so the name each committee was stored with is the one a warning names; only when the run's changes were kept.
+  if (planner !== null && (status === 'success' || status === 'partial')) {
     const unread = (failure: unknown) => [`the committee names the run's records give were not compared with the stored ones: ${redactedMessage(failure)}`];
     for (const conflict of await planner.committeeNames.conflicts(store).catch(unread)) warn(conflict);
   }
