@@ -55,12 +55,14 @@ export async function runAllOrNothing(
       }
       await writeChunk();
       await stopIfAsked();
+      // A source that listed nothing gave the update nothing to batch: no batch and no checkpoint, as in batch mode (runBatches).
+      if (all.size === 0) return;
       const batch = batchRow(run, all, 'committed', started, null, written);
       await tx.addQuarantine(all.quarantineEntries(run.runId, ONLY_BATCH));
       await tx.recordBatch(batch);
       await tx.saveCheckpoint(checkpointAfter(run, all, batch, written, plannedRelated));
     });
-    return { outcome: 'committed', error: null, batch: batchRow(run, all, 'committed', started, null, written) };
+    return { outcome: 'committed', error: null, batch: all.size === 0 ? null : batchRow(run, all, 'committed', started, null, written) };
   } catch (thrown) {
     if (thrown instanceof Interrupted) return { outcome: 'interrupted', error: `stopped ${stoppedBy(options.signal).replace(/,$/, '')}; nothing was committed ${options.continuation}`, batch: null };
     // The source failed part-way: said as the batch path says it, the source's reason first, then what the run could not keep.

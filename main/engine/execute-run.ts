@@ -1,3 +1,4 @@
+import { redactedMessage } from '../../shared/redact.js';
 import type { RunEvent, RunStatus, RunSummary, RunWait } from '../../shared/run.js';
 import { NOT_RETRIED_PART_WAY, runAllOrNothing, UpdateTriedOnce } from './all-or-nothing.js';
 import { runBatches } from './batch-loop.js';
@@ -78,6 +79,11 @@ export async function executeRun(options: UpdateOptions, run: Execution, beforeF
   if (status === 'failed' && error === null) error = nothingStored(run.state, planner!);
   const repeated = planner?.repeatedEntries() ?? null;
   if (repeated !== null) warn(repeated);
+  // Read after the last batch, so the name each committee was stored with is the one a warning names; only when the run's changes were kept.
+  if (planner !== null && (status === 'success' || status === 'partial')) {
+    const unread = (failure: unknown) => [`the committee names the run's records give were not compared with the stored ones: ${redactedMessage(failure)}`];
+    for (const conflict of await planner.committeeNames.conflicts(store).catch(unread)) warn(conflict);
+  }
   if (lockLost && !(await retakeLock(options, run))) return recordedByNextWriter(options, run, error!);
   return finishOrLeaveToNextWriter(options, run, status, error, databaseFault);
 }

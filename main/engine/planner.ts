@@ -3,6 +3,7 @@ import { counted } from '../../shared/plural.js';
 import { eventIdOf, type SourceItem } from '../sources/index.js';
 import type { PlannedChange, StoredHearing } from '../store/index.js';
 import { classify } from './classify.js';
+import { CommitteeNamesGiven } from './committee-names.js';
 import { quarantinedRaw } from './quarantine-raw.js';
 import type { RunRules } from './run-rules.js';
 
@@ -44,6 +45,9 @@ export class RunPlanner {
     return `${counted(records, 'record')} listed a committee or witness twice without conflicting details; each was stored once, with every detail its entries give (e.g. ${example})`;
   }
 
+  /** The committee names the records the run writes give (in this process, as `mostCommonRejection`): told beside the stored ones when the run ends. */
+  readonly committeeNames = new CommitteeNamesGiven();
+
   private noteRepeats(hearing: NormalizedHearing, repeats: string[]): void {
     if (this.repeats === null) this.repeats = { records: 1, example: `eventId ${hearing.eventId}: ${repeats.join(', ')}` };
     else this.repeats.records += 1;
@@ -59,10 +63,11 @@ export class RunPlanner {
       const hearing = judgement!.hearing;
       if (judgement!.repeats !== undefined) this.noteRepeats(hearing, judgement!.repeats);
       const before = stored.get(hearing.eventId);
+      const classification = before === undefined ? null : classify(hearing, before);
+      if (classification?.kind === 'unchanged') return { position: item.position, outcome: 'unchanged' };
+      this.committeeNames.note(hearing);
       // Nothing stored to compare with: the hash is read from the stored JSON as the row is written.
-      if (before === undefined) return changed(item, 'added', hearing, null, []);
-      const classification = classify(hearing, before);
-      if (classification.kind === 'unchanged') return { position: item.position, outcome: 'unchanged' };
+      if (classification === null) return changed(item, 'added', hearing, null, []);
       const diff = classification.kind === 'updated' ? classification.diff : [];
       return changed(item, classification.kind, hearing, classification.hash, diff);
     });

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runUpdate, type UpdateOptions } from '../../main/engine/index.js';
 import type { Store, StoreOptions } from '../../main/store/index.js';
-import type { RunSummary } from '../../shared/run.js';
+import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
 
@@ -63,8 +63,10 @@ describe.each(testBackends())('update engine on $name', (backend) => {
       );
       const second = await update(store, changed);
       expect(second.metrics).toMatchObject({ added: 0, updated: 1, unchanged: 9 });
-      const stored = await store.loadHearings([String(records[3]!.eventId)]);
+      const stored = await store.loadHearings([String(records[3]!.eventId), String(records[5]!.eventId)]);
       expect(stored.get(String(records[3]!.eventId))!.content.title).toBe('A new title');
+      // Not written: the stored updateDate stays that of the content stored (catch-up windows come from the runs' source windows, not from it).
+      expect(stored.get(String(records[5]!.eventId))!.content.updateDate).toBe('2025-03-01T12:00:00.000Z');
     });
   });
 
@@ -164,11 +166,13 @@ describe.each(testBackends())('update engine on $name', (backend) => {
     );
   });
 
-  it('treats an empty input as a successful run with nothing to do', async () => {
+  it.each(['batch', 'all-or-nothing'] as const)('treats an empty input as a successful run with nothing to do and no batch, in %s mode', async (mode) => {
     await withStore(async (store) => {
-      const summary = await update(store, []);
+      const summary = await update(store, [], { mode });
       expect(summary.status).toBe('success');
       expect(summary.metrics).toMatchObject({ fetched: 0, added: 0 });
+      expect(summary.batches).toEqual({ total: 0, succeeded: 0, failed: 0, isolated: 0 });
+      expect((await store.getRun(summary.runId))?.batches).toEqual(summary.batches);
     });
   });
 
@@ -190,6 +194,26 @@ describe.each(testBackends())('update engine on $name', (backend) => {
       expect(await store.knownCommitteeCodes()).toEqual(new Set(['hsif16', 'hsif00']));
       const stored = (await store.loadHearings(['1'])).get('1')!;
       expect(stored.content.committees[0]!.systemCode).toBe('hsif16');
+    });
+  });
+
+  it('keeps the stored name of a committee that records name otherwise, and warns once per committee with both names, in either mode', async () => {
+    await withStore(async (store) => {
+      const named = (eventId: number, name: string) => hearingRecord(eventId, { committees: [{ systemCode: 'hsju00', name }] });
+      const warnings: string[] = [];
+      const onEvent = (event: RunEvent) => (event.type === 'warning' ? warnings.push(event.message) : undefined);
+      await update(store, [named(1, 'Judiciary'), named(2, 'Committee on the Judiciary'), named(3, 'Committee on the Judiciary'), hearingRecord(4)], { onEvent });
+      expect(warnings).toEqual([
+        'committee hsju00 is stored as "Judiciary", but records this run wrote call it "Committee on the Judiciary" (eventId 2); the stored name was kept, and each hearing keeps the name its record gives',
+      ]);
+      warnings.length = 0;
+      // Against what is stored: hearing 2, unchanged, is not told again; hearing 5 is new.
+      await update(store, [named(2, 'Committee on the Judiciary'), named(5, 'House Judiciary')], { onEvent, mode: 'all-or-nothing' });
+      expect(warnings).toEqual([
+        'committee hsju00 is stored as "Judiciary", but records this run wrote call it "House Judiciary" (eventId 5); the stored name was kept, and each hearing keeps the name its record gives',
+      ]);
+      expect(await store.committeeNames(['hsju00', 'hsif00'])).toEqual(new Map([['hsju00', 'Judiciary'], ['hsif00', 'Energy and Commerce Committee']]));
+      expect((await store.loadHearings(['5'])).get('5')!.content.committees).toEqual([{ systemCode: 'hsju00', name: 'House Judiciary' }]);
     });
   });
 

@@ -134,6 +134,13 @@ export class RunRepository {
     return new Set((await query.execute()).map((row) => row.systemCode));
   }
 
+  /** The stored names of these committees, by code (a committee stored without a name is left out). */
+  async committeeNames(codes: string[]): Promise<Map<string, string>> {
+    if (codes.length === 0) return new Map();
+    const rows = await this.db.selectFrom('committees').select(['systemCode', 'name']).where('systemCode', 'in', codes).execute();
+    return new Map(rows.flatMap((row) => (row.name === null ? [] : [[row.systemCode, row.name] as const])));
+  }
+
   async loadHearings(eventIds: string[]): Promise<Map<string, StoredHearing>> {
     // An id holding U+0000 is refused by the record rules, so it cannot be stored or found.
     const rows = await this.db
