@@ -33,11 +33,23 @@ export class FileWriterNotes implements WriterNotes {
   leave(body: unknown, until: Date): string {
     const id = `${process.pid}-${randomUUID()}`;
     const note: NoteFile = { pid: process.pid, host: os.hostname(), until: until.toISOString(), body };
-    fs.mkdirSync(this.folder, { recursive: true });
     const written = this.file(id, '.writing');
-    fs.writeFileSync(written, JSON.stringify(note));
+    this.writeInFolder(written, JSON.stringify(note));
     fs.renameSync(written, this.file(id, PENDING));
     return id;
+  }
+
+  /** Writes `file`, making the folder first: again if another process removed it, empty, in between (removeFolderIfEmpty). */
+  private writeInFolder(file: string, text: string): void {
+    for (let attempt = 1; ; attempt++) {
+      fs.mkdirSync(this.folder, { recursive: true });
+      try {
+        fs.writeFileSync(file, text);
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw error;
+      }
+    }
   }
 
   pending(): WriterNote[] {
@@ -54,6 +66,7 @@ export class FileWriterNotes implements WriterNotes {
       }
       if (kind === PENDING) notes.push({ id, body: note.body });
     }
+    if (notes.length === 0) this.removeFolderIfEmpty();
     return notes;
   }
 
@@ -65,13 +78,17 @@ export class FileWriterNotes implements WriterNotes {
     // Not pending any more: taken by the writer, or removed as overdue by a reader (then no one acted on it).
     const taken = !this.moved(this.file(id, PENDING), null) && fs.existsSync(this.file(id, TAKEN));
     this.removeFile(`${id}${TAKEN}`);
-    // The folder goes with its last note; another process's note left meanwhile keeps it (ENOTEMPTY).
+    this.removeFolderIfEmpty();
+    return taken ? 'taken' : 'withdrawn';
+  }
+
+  /** The folder goes with its last note; another process's note left meanwhile keeps it (ENOTEMPTY). */
+  private removeFolderIfEmpty(): void {
     try {
       fs.rmdirSync(this.folder);
     } catch {
       // Not empty, or gone already.
     }
-    return taken ? 'taken' : 'withdrawn';
   }
 
   private names(): string[] {
