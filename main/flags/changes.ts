@@ -4,7 +4,8 @@ import type { FlagEventView } from '../../shared/api-operations.js';
 import type { Store } from '../store/index.js';
 import { flagDefinition, killedPosition, parseFlagInput, valueProblem, type FlagDefinition, type FlagValue } from './definitions.js';
 import { KILL_SCOPE, parseScope } from './scope.js';
-import { type FlagEvent, flagStore } from './flag-store.js';
+import { type FlagChange, type FlagEvent, flagStore } from './flag-store.js';
+import { withHaltRequest, type HaltRequestStore } from './halt-requests.js';
 
 export interface FlagChangeRequest {
   flag: string;
@@ -87,12 +88,22 @@ function checkKill(definition: FlagDefinition, scope: string, value: FlagValue):
   if (value !== killed) throw new GatehouseError('USAGE', `a kill holds ${definition.name} at ${String(killed)}, not ${String(value)}`, { hint: { cli: `to lift the kill: gatehouse flags unset ${definition.name} --scope kill --reason "why"`, console: `to lift the kill, unset ${definition.name}'s kill scope on the Flags page, with a reason` } });
 }
 
-export async function setFlag(store: Pick<Store, 'queries'>, request: FlagChangeRequest & { value: FlagValue | string }): Promise<FlagEvent> {
+/** What a flag change needs of a store: its queries; a whole store also what a halt's request takes (halt-requests.ts). */
+type FlagWriteStore = Pick<Store, 'queries'> & Partial<HaltRequestStore>;
+
+/** Every change of a flag, stored with its audit event; HALT_UPDATES being set also reaches a run holding SQLite's write lock (withHaltRequest). */
+function changed(store: FlagWriteStore, change: FlagChange): Promise<FlagEvent> {
+  const write = () => flagStore(store).change(change);
+  // A rollout's stage sets flags inside its own write transaction: it holds the lock, no run can.
+  return store.writerNotes === undefined ? write() : withHaltRequest(store as HaltRequestStore, change, write);
+}
+
+export async function setFlag(store: FlagWriteStore, request: FlagChangeRequest & { value: FlagValue | string }): Promise<FlagEvent> {
   const definition = knownFlag(request.flag);
   const value = checkFlagValue(definition, request.value);
   const scope = parseScope(request.scope);
   checkKill(definition, scope, value);
-  return flagStore(store).change({
+  return changed(store, {
     flag: definition.name,
     scope,
     valueJson: JSON.stringify(value),
@@ -105,7 +116,7 @@ export async function setFlag(store: Pick<Store, 'queries'>, request: FlagChange
 
 export async function unsetFlag(store: Store, request: FlagChangeRequest): Promise<FlagEvent> {
   const definition = knownFlag(request.flag);
-  return flagStore(store).change({
+  return changed(store, {
     flag: definition.name,
     scope: parseScope(request.scope),
     valueJson: null,
@@ -124,7 +135,7 @@ export async function unsetFlag(store: Store, request: FlagChangeRequest): Promi
 export async function revertFlagEvent(store: Store, eventId: number, request: Omit<FlagChangeRequest, 'flag' | 'scope'>): Promise<FlagEvent> {
   const event = await flagStore(store).event(eventId);
   if (!event) throw new GatehouseError('NOT_FOUND', `flag event ${eventId} does not exist`, { hint: { cli: 'see `gatehouse flags history`', console: 'the Flags page\'s history lists the flag events' } });
-  return flagStore(store).change({
+  return changed(store, {
     flag: event.flag,
     scope: event.scope,
     valueJson: event.oldJson,

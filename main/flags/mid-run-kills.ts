@@ -5,6 +5,7 @@ import type { Store } from '../store/index.js';
 import { flagDefinition, killedPosition, type FlagName, type FlagValue, type FlagValues } from './definitions.js';
 import { flagStore, type StoredFlagValue } from './flag-store.js';
 import { HALT_FLAG, haltFrom, haltRows, type Halt } from './halt.js';
+import { requestedHalts, withRequestedHalts } from './halt-requests.js';
 import { KILL_SCOPE } from './scope.js';
 
 const log = logger('flags');
@@ -130,9 +131,22 @@ export class MidRunKills {
    * its transaction is rolled back whole). Only the halt: the run has no batch boundary for the others.
    */
   async beforeCommitting(runId: number, task: string | null = null): Promise<Halt | null> {
-    const halt = haltFrom(await this.readKills(runId, 'batch', null, task), task);
+    const halt = this.haltTaken(await this.readKills(runId, 'batch', null, task), task);
     if (halt) await this.record(runId, null, [haltChange(halt, null, HALTED_WHOLE)]);
     return halt;
+  }
+
+  /**
+   * The halt in force from the rows read, or one being set that the run takes: on SQLite its writer
+   * waits for this run's write lock, and left a request beside it (halt-requests.ts). A request
+   * withdrawn before the run took it (its writer gave up) stops nothing.
+   */
+  private haltTaken(stored: Kill[], task: string | null): Halt | null {
+    const requests = requestedHalts(this.store);
+    const halt = haltFrom(withRequestedHalts(stored, requests), task);
+    const request = halt && requests.find(({ row }) => row.scope === halt.scope && row.updatedBy === halt.by && row.updatedAt === halt.at);
+    if (!request || this.store.writerNotes?.take(request.id)) return halt;
+    return haltFrom(stored, task);
   }
 
   /**

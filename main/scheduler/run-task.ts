@@ -7,12 +7,14 @@ import { historicalJudge } from '../validation/index.js';
 import type { Store } from '../store/index.js';
 import { guardAfterRun } from '../rollouts/index.js';
 import { logger } from '../logging/index.js';
+import { redactedMessage } from '../../shared/redact.js';
 import { notifyRunOutcome, type Notifier } from './notify.js';
 import { catchUpTask, coverageGapNotification, type CoverageGapWarning } from './catch-up.js';
 import type { ScheduledTask } from './task-store.js';
 
 const log = logger('rollouts');
 const catchUpLog = logger('scheduler');
+const flagLog = logger('flags');
 
 export interface FlaggedUpdateRequest extends ExplicitRunOptions {
   store: Store;
@@ -103,6 +105,7 @@ async function flaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: 
     atEnd: (runId, status, mode) => kills.atEnd(runId, whyNotJudged(status, flags), mode),
     judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION') ? async (input) => (booleanFlag(kills.flags, 'ENABLE_HISTORICAL_VALIDATION') ? judge(input) : null) : undefined,
   });
+  summary = await withKillsRecorded(request.store, summary, kills);
   if (request.notifier) await notifyRunOutcome(request.notifier, summary, { notifyOnAnomaly: await anomalyNoticeAllowed(kills, summary) });
   // A kill that reached the run as its notices were sent is recorded on it: the summary printed says so too.
   if (kills.recorded.length > (summary.flagChanges?.length ?? 0)) summary = { ...summary, flagChanges: [...kills.recorded] };
@@ -111,6 +114,20 @@ async function flaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: 
   // Last, after the run's own writes and its rollout bookkeeping, so the identity recorded is the one the next run finds.
   await request.store.recordVerifiedRun();
   return { summary, flags };
+}
+
+/**
+ * The run's summary with every kill that reached it, recorded on its row. On SQLite a halt that
+ * stopped an all-or-nothing run was recorded inside the run's one transaction (the only connection
+ * is in it), and rolled back with it: `runs show` said nothing of what stopped the run.
+ */
+async function withKillsRecorded(store: Store, summary: RunSummary, kills: MidRunKills): Promise<RunSummary> {
+  if (kills.recorded.length <= (summary.flagChanges?.length ?? 0)) return summary;
+  const flagChanges = [...kills.recorded];
+  await store.annotateRun(summary.runId, { flagChanges }).catch((error: unknown) => {
+    flagLog.warn(`run ${summary.runId}: the kills that reached it could not be recorded on it: ${redactedMessage(error)}`, { runId: summary.runId });
+  });
+  return { ...summary, flagChanges };
 }
 
 /**

@@ -2,7 +2,7 @@ import { CamelCasePlugin, Kysely, sql, type Dialect, type Expression, type SqlBo
 import type { IntegrityCheck } from '../../shared/run.js';
 import type { Database } from './schema.js';
 import type { KnownRows } from './known-rows.js';
-import type { Backend, DatabaseFault, LockAttempt, LockClaim, PlannedChange, StoreOptions, WriteTx } from './types.js';
+import type { Backend, DatabaseFault, LockAttempt, LockClaim, PlannedChange, StoreOptions, WriterNotes, WriteTx } from './types.js';
 import type { SnapshotSupport } from './snapshot-types.js';
 import { SavepointLost } from './faults.js';
 import type { GatehouseError } from '../../shared/errors.js';
@@ -138,6 +138,8 @@ export interface StoreDriver {
   readonly writerLock: WriterLock;
   readonly integrity: IntegrityPolicy;
   readonly snapshots: SnapshotSupport;
+  /** Word for the writer holding the database, passed without its lock (SQLite); null on PostgreSQL. */
+  readonly writerNotes: WriterNotes | null;
   /** Why the store is not all there, when it was opened for a restore all the same (StoreOptions.forRestore); null when it is whole. */
   readonly damage: GatehouseError | null;
   close(): Promise<void>;

@@ -8,7 +8,7 @@ import { Trials } from './repositories/trials.js';
 import { RunRepository } from './repositories/runs.js';
 import { settleAbandonedAttempts } from './writer-attempts.js';
 import { runningTrialOn } from './staging.js';
-import type { Backend, DatabaseFault, LockClaim, LockHolder, WriteTx } from './types.js';
+import type { Backend, DatabaseFault, LockClaim, LockHolder, WriterNotes, WriteTx } from './types.js';
 import type { SnapshotSupport } from './snapshot-types.js';
 
 /**
@@ -27,6 +27,8 @@ export class GatehouseStore extends RunRepository {
   readonly lockWaitMs: number = this.driver.lockWaitMs;
   /** Files beside a SQLite database, schemas beside a PostgreSQL one. */
   readonly snapshots: SnapshotSupport = this.driver.snapshots;
+  /** Word for the writer holding a SQLite database, passed without its lock (types.ts WriterNotes); null on PostgreSQL. */
+  readonly writerNotes: WriterNotes | null = this.driver.writerNotes;
   readonly queries: QueryLayer = this.driver;
   private damageFound: GatehouseError | null = this.driver.damage;
   /** Why the store is not all there, opened for a restore all the same (StoreOptions.forRestore); null when it is whole. */

@@ -200,3 +200,29 @@ export interface ResumeLinks {
   /** A resumed run: the newest new run that followed it; null when none did. */
   followedBy: number | null;
 }
+
+/** A note left for the writer that holds the database (WriterNotes), as the writer reads it. */
+export interface WriterNote {
+  id: string;
+  body: unknown;
+}
+
+/**
+ * Word for the one writer holding the database, passed without its write lock. On SQLite every
+ * write waits for the writer's transaction, and an all-or-nothing run holds one to its end, so what
+ * should reach that run at its next safe point (HALT_UPDATES being set) could only be stored once it
+ * had committed; a note needs no lock. A note lives while the process that left it does, and no
+ * longer than the deadline it was left with: one whose process died (a flag writer killed before it
+ * committed) or that is overdue never reaches a writer, and the next reader removes it. Null on
+ * PostgreSQL, where a write never waits for a run's transaction.
+ */
+export interface WriterNotes {
+  /** Leaves `body` until `until` (wall clock) or until withdrawn; returns its id. */
+  leave(body: unknown, until: Date): string;
+  /** The notes pending now: left by a process still alive, not overdue, neither taken nor withdrawn. */
+  pending(): WriterNote[];
+  /** The writer acts on note `id`: false when it was withdrawn first (it must not act on it then). */
+  take(id: string): boolean;
+  /** Withdraws note `id`, whatever became of it: `taken` when the writer took it first (and acts on it). */
+  withdraw(id: string): 'withdrawn' | 'taken';
+}

@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { RunSummary } from '../../shared/run.js';
 import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
 import { memoryPreferences } from '../../main/api/preferences.js';
-import { setFlag } from '../../main/flags/index.js';
-import { testBackends, withStoreAt, type TestBackend } from '../helpers/backends.js';
+import { flagStore, setFlag } from '../../main/flags/index.js';
+import { sqliteBackend, testBackends, withStoreAt, type TestBackend } from '../helpers/backends.js';
 import { operatorCaller } from '../helpers/callers.js';
 import { waitForCheckpoint } from '../helpers/checkpoints.js';
 import { printed, runCli, startCli } from '../helpers/cli.js';
@@ -30,6 +31,11 @@ async function configured(backend: TestBackend): Promise<string> {
 
 const update = (db: string, ...more: string[]) => ['update', '--db', db, '--source', SOURCE, '--no-snapshot', '--json', ...more];
 const flags = (db: string, ...args: string[]) => runCli(['flags', ...args, '--db', db]);
+
+/** Until a halt request waits beside the SQLite database `db` (a flag writer waiting for the run's write lock). */
+async function haltRequested(db: string): Promise<void> {
+  await vi.waitFor(() => expect(fs.readdirSync(`${db}.writer-notes`).some((name) => name.endsWith('.note'))).toBe(true), { timeout: 30_000, interval: 20 });
+}
 
 describe.each(testBackends())('HALT_UPDATES stops updates under way and refuses new ones ($name)', (backend) => {
   afterAll(() => backend.cleanup());
@@ -91,32 +97,32 @@ describe.each(testBackends())('HALT_UPDATES stops updates under way and refuses 
     expect((JSON.parse(shown.stdout) as RunSummary).flagChanges).toEqual([halt]);
   }, 120_000);
 
-  it('an all-or-nothing update under way is stopped by it before it commits: its one transaction rolled back whole, interrupted, naming the halt', async () => {
+  it('an all-or-nothing update under way is stopped by it before it commits: its one transaction rolled back whole, interrupted, naming the halt; the flag stored and audited', async () => {
     const db = await configured(backend);
     const fifo = path.join(os.tmpdir(), `gatehouse-halt-${process.pid}-${backend.name}`);
     execFileSync('mkfifo', [fifo]);
     try {
-      // Held as record 100 is written inside the one transaction, until the halt is set.
+      // Held as record 100 is written inside the one transaction, until the halt is on its way.
       const running = startCli(['update', '--db', db, '--source', 'synthetic:seed=21,count=600', '--mode', 'all-or-nothing', '--no-snapshot', '--json'], { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_PAUSE_FIFO: fifo, GATEHOUSE_PAUSE_WRITE: '115100', GATEHOUSE_LOCK_WAIT_MS: '300' });
       await printed(running, /test seam: paused at /);
-      const set = runCli(['flags', 'set', 'HALT_UPDATES', 'true', '--scope', 'global', '--reason', REASON, '--operator', 'support-sam', '--db', db], { env: { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: '300' } });
+      const setting = startCli(['flags', 'set', 'HALT_UPDATES', 'true', '--scope', 'global', '--reason', REASON, '--operator', 'support-sam', '--db', db, '--json']);
+      // PostgreSQL stores it at once; on SQLite it waits for the run's write lock, its halt request left beside the database for the run.
+      await (backend.name === 'sqlite' ? haltRequested(db) : setting.done);
       fs.writeFileSync(fifo, 'go on\n');
-      const ended = await running.done;
-      const summary = JSON.parse(ended.stdout) as RunSummary;
-      if (backend.name === 'sqlite') {
-        // SQLite: the run's one write transaction holds the file to its end, so the halt cannot be stored meanwhile; the refusal says how to stop the run now.
-        expect(set.code).not.toBe(0);
-        expect(set.stderr).toContain('an all-or-nothing run keeps one open to its end: stop the run');
-        expect(summary.status).toBe('success');
-        return;
-      }
+      const [ended, set] = await Promise.all([running.done, setting.done]);
       expect(set.code, set.stderr).toBe(0);
+      const summary = JSON.parse(ended.stdout) as RunSummary;
       expect(summary.status).toBe('interrupted');
       expect(summary.error).toMatch(/^stopped by HALT_UPDATES \(scope global\), set by support-sam at \S+: "incident 42: upstream sends bad dates"; nothing was committed — resume with --resume 1$/);
-      expect(summary.flagChanges).toEqual([expect.objectContaining({ flag: 'HALT_UPDATES', scope: 'global', killedBy: 'support-sam', reason: REASON, batch: null, applied: true, effect: expect.stringContaining('rolled back whole') })]);
+      const halt = expect.objectContaining({ flag: 'HALT_UPDATES', scope: 'global', killedBy: 'support-sam', killedAt: JSON.parse(set.stdout).at, reason: REASON, batch: null, applied: true, effect: expect.stringContaining('rolled back whole') });
+      expect(summary.flagChanges).toEqual([halt]);
       await withStoreAt(backend, db, async (store) => {
         expect((await store.loadHearings(['115000', '115100', '115599'])).size).toBe(0);
+        expect((await store.getRun(1))!.flagChanges).toEqual([halt]);
       });
+      const history = flags(db, 'history', 'HALT_UPDATES', '--json');
+      expect(JSON.parse(history.stdout)).toEqual([expect.objectContaining({ flag: 'HALT_UPDATES', scope: 'global', operator: 'support-sam', reason: REASON, oldValue: null, newValue: true })]);
+      expect(fs.existsSync(`${db}.writer-notes`)).toBe(false);
     } finally {
       fs.rmSync(fifo, { force: true });
     }
@@ -194,3 +200,34 @@ describe.each(testBackends())('HALT_UPDATES stops updates under way and refuses 
     expect(small.code, small.stderr).toBe(0);
   }, 60_000);
 });
+
+describe('HALT_UPDATES on SQLite: a halt request never stored stops no run', () => {
+  const backend = sqliteBackend();
+  afterAll(() => backend.cleanup());
+
+  it('left by a flag writer killed while it waited for the write lock, or overdue, it stops no later all-or-nothing run and is cleared', async () => {
+    const db = await configured(backend);
+    // Another connection's write transaction holds the file: `flags set` leaves its request and waits; killed there, it never stores the halt.
+    const holder = new Database(db);
+    holder.exec('BEGIN IMMEDIATE');
+    const setting = startCli(['flags', 'set', 'HALT_UPDATES', 'true', '--scope', 'kill', '--reason', 'never stored', '--db', db]);
+    try {
+      await haltRequested(db);
+    } finally {
+      setting.child.kill('SIGKILL');
+      await setting.done;
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    await withStoreAt(backend, db, async (store) => {
+      // And one whose writer lives on, past the wait it was left for.
+      store.writerNotes!.leave({ flag: 'HALT_UPDATES', scope: 'global', valueJson: 'true', updatedAt: new Date().toISOString(), updatedBy: 'slow-sue', reason: 'overdue' }, new Date(Date.now() - 1));
+      const { summary } = await runFlaggedUpdate({ store, source: arraySource(hearingRecords(300, 300000)), task: null, mode: 'all-or-nothing', snapshots: false });
+      expect(summary).toMatchObject({ status: 'success', mode: 'all-or-nothing', flagChanges: [] });
+      expect(summary.metrics.added).toBe(300);
+      expect(await flagStore(store).history({ flag: 'HALT_UPDATES' })).toEqual([]);
+    });
+    expect(fs.existsSync(`${db}.writer-notes`)).toBe(false);
+  }, 60_000);
+});
+

@@ -205,6 +205,8 @@ class PostgresDriver implements StoreDriver {
   readonly db: Db;
   readonly snapshots: PostgresSnapshots;
   readonly writerLock: PostgresWriterLock;
+  /** A flag change is stored here while a run's transaction is open (it locks rows, not the database), and the run reads it: nothing to pass beside the lock. */
+  readonly writerNotes = null;
   /** The server checks its own pages (and checksums, where enabled); nothing to ask it here. */
   readonly integrity: IntegrityPolicy = {
     check: async () => ({ check: 'skipped', reason: 'PostgreSQL checks its own pages' }),

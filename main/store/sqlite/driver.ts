@@ -13,6 +13,7 @@ import { isNotAllThere } from '../damaged.js';
 import { IntegrityGuard } from './integrity.js';
 import { SqliteSnapshots } from './snapshots.js';
 import { SqliteWriterLock } from './writer-lock.js';
+import { FileWriterNotes } from './writer-notes.js';
 import { checkWritesOf, gatedSqliteDialect, tryWritesOnceWhileBusy, writesWaitAgain } from './write-gate.js';
 
 export async function openSqliteDriver(file: string, options: StoreOptions): Promise<StoreDriver> {
@@ -101,6 +102,7 @@ class SqliteDriver implements StoreDriver {
   readonly db: Db;
   readonly snapshots: SqliteSnapshots;
   readonly writerLock: SqliteWriterLock;
+  readonly writerNotes: FileWriterNotes;
   readonly integrity: IntegrityGuard;
   /** Prepared at the first batch: a store opened not all there for a restore (damage) may lack the tables its statements name. */
   private hearingWriter: SqliteHearingWriter | null = null;
@@ -132,6 +134,7 @@ class SqliteDriver implements StoreDriver {
     this.snapshots = new SqliteSnapshots(raw, location, this);
     this.integrity = new IntegrityGuard(raw, location);
     this.writerLock = new SqliteWriterLock(raw, location);
+    this.writerNotes = new FileWriterNotes(location);
   }
 
   async transaction<T>(work: (trx: Db) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {

@@ -1,0 +1,72 @@
+import type { Store } from '../store/index.js';
+import type { FlagChange, StoredFlagValue } from './flag-store.js';
+import { HALT_FLAG } from './halt.js';
+
+/** A flag row with the reason its change gave: what a run reads HALT_UPDATES from (FlagStore.killsAnd). */
+type HaltRow = StoredFlagValue & { reason: string | null };
+
+/** HALT_UPDATES being set by a process waiting to store it: the row it will store, and its note's id. */
+export interface RequestedHalt {
+  id: string;
+  row: HaltRow;
+}
+
+/** What leaving and reading halt requests needs of a store. */
+export type HaltRequestStore = Pick<Store, 'writerNotes' | 'lockWaitMs' | 'classifyError'>;
+
+/**
+ * A flag change, and on SQLite a halt's request beside it. An all-or-nothing run holds SQLite's one
+ * write lock until it commits, so HALT_UPDATES set meanwhile — by `flags set` or the console's
+ * flags.set alike, both come here — waited behind the very run it was meant to stop, and was stored
+ * once that run had committed (or failed after the busy wait). So the change also leaves a note
+ * (WriterNotes) the run reads at its safe points: it takes it, stops, and rolls its transaction back,
+ * and the change, still waiting for the lock, is then stored and audited as on PostgreSQL. The note
+ * is withdrawn once the change is stored or refused; a writer that dies first leaves one that never
+ * reaches a run (WriterNotes). When the run took it as the wait ran out, the change waits once more:
+ * the run that stopped for it is rolling back, and a halt it stopped for must end up stored.
+ */
+export async function withHaltRequest<T>(store: HaltRequestStore, change: FlagChange, write: () => Promise<T>): Promise<T> {
+  const notes = store.writerNotes;
+  if (notes === null || change.flag !== HALT_FLAG || change.valueJson !== 'true') return write();
+  // Past two waits for the lock (the change's, and its wait once more) the writer has given up.
+  const id = leftNote(store, haltRow(change), new Date(Date.now() + 2 * store.lockWaitMs));
+  if (id === null) return write();
+  try {
+    return await write();
+  } catch (error) {
+    if (notes.withdraw(id) === 'taken' && store.classifyError(error) === 'transient') return await write();
+    throw error;
+  } finally {
+    notes.withdraw(id);
+  }
+}
+
+/** The note left, or null when it cannot be (a folder this process may not write): the change is then made as it was before notes. */
+function leftNote(store: HaltRequestStore, row: HaltRow, until: Date): string | null {
+  try {
+    return store.writerNotes!.leave(row, until);
+  } catch {
+    return null;
+  }
+}
+
+function haltRow(change: FlagChange): HaltRow {
+  return { flag: HALT_FLAG, scope: change.scope, valueJson: 'true', updatedAt: change.at, updatedBy: change.actor, reason: change.reason };
+}
+
+/** The halts being set now, left as notes by their writers (PostgreSQL: none, the change is stored at once). */
+export function requestedHalts(store: Pick<Store, 'writerNotes'>): RequestedHalt[] {
+  const requests: RequestedHalt[] = [];
+  for (const note of store.writerNotes?.pending() ?? []) {
+    const row = note.body as Partial<HaltRow> | null;
+    if (row?.flag !== HALT_FLAG || row.valueJson !== 'true' || typeof row.scope !== 'string' || typeof row.updatedBy !== 'string' || typeof row.updatedAt !== 'string') continue;
+    requests.push({ id: note.id, row: { flag: HALT_FLAG, scope: row.scope, valueJson: 'true', updatedAt: row.updatedAt, updatedBy: row.updatedBy, reason: typeof row.reason === 'string' ? row.reason : null } });
+  }
+  return requests;
+}
+
+/** The rows read, with each requested halt in place of what its scope stores: the flags as they will be once the requests are stored. */
+export function withRequestedHalts(rows: readonly HaltRow[], requests: readonly RequestedHalt[]): HaltRow[] {
+  const requested = new Set(requests.map((request) => request.row.scope));
+  return [...rows.filter((row) => row.flag !== HALT_FLAG || !requested.has(row.scope)), ...requests.map((request) => request.row)];
+}
