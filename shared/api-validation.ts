@@ -363,6 +363,11 @@ export function copiedRunningText(runId: number): string {
   return `run ${runId} was still running on the source when it was copied (or stopped there, not yet settled): staging holds the batches it had committed then and shows it interrupted; it goes on (or resumes) on the source`;
 }
 
+/** A session's notes in the order `gatehouse trial` prints them ("note: …") and the Trials page shows and announces them ("Note: ….") */
+export function trialSessionNotes(session: { historyNote: string | null; settledSessions: readonly SettledSessionView[]; copiedRunning: readonly number[] }): string[] {
+  return [...(session.historyNote ? [session.historyNote] : []), ...session.settledSessions.map(settledSessionText), ...session.copiedRunning.map(copiedRunningText)];
+}
+
 export const trialJobSchema = z.object({
   jobId: z.string(),
   /** Who started the trials (the caller's operator). */
@@ -385,9 +390,9 @@ export const trialJobSchema = z.object({
   /** This job's trials, and the whole staging ledger, once the job finished. */
   summary: ledgerSummarySchema.nullable(),
   ledger: ledgerSummarySchema.nullable(),
-  /** Earlier sessions on this staging target that stopped without an outcome, settled by this one's copy (settledSessionText); known once the job is done. */
+  /** Earlier sessions on this staging target that stopped without an outcome, settled by this one's copy (settledSessionText); known as soon as the copy is taken. */
   settledSessions: z.array(settledSessionSchema),
-  /** The source's runs under way as it was copied, ended interrupted in the copy (copiedRunningText); known once the job is done. */
+  /** The source's runs under way as it was copied, ended interrupted in the copy (copiedRunningText); known as soon as the copy is taken. */
   copiedRunning: z.array(z.number().int()),
 });
 export type TrialJobView = z.infer<typeof trialJobSchema>;

@@ -189,7 +189,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
         afterResumeOf: request.afterResumeOf,
         signal: controller.signal,
         clock: options.clock,
-        extra: { judge: options.judge, continuation: request.scheduledTask && request.task !== null ? taskContinuation(request.task, request.source) : undefined },
+        extra: { judge: options.judge, continuation: request.scheduledTask && request.task !== null ? taskContinuation(request.task, request.source) : undefined, resumeByTask: request.scheduledTask === true },
         onEvent: (event) => {
           if (event.type === 'run-started' && runId === null) {
             runId = event.runId;

@@ -12,7 +12,7 @@ import {
   type SnapshotCheck,
 } from '../backup/index.js';
 import { holdForGood, openStore, type StoreOptions } from '../store/index.js';
-import { runTrials, type TrialOutcome, type TrialProgress, type TrialRequest, type TrialResult } from '../trials/index.js';
+import { runTrials, type CopyFindings, type TrialOutcome, type TrialProgress, type TrialRequest, type TrialResult } from '../trials/index.js';
 
 /**
  * Work that can take seconds to minutes — rollback (and its dry run), restore, snapshots and their
@@ -53,6 +53,8 @@ export interface OperationProgress {
   total: number | null;
   /** Trials only: the trial that just finished. */
   latest?: TrialResult | null;
+  /** Trials only: what the staging copy found, on the step right after it was taken (TrialProgress.copied). */
+  copied?: CopyFindings;
 }
 
 /** What an operation works on, as people say it. */
@@ -91,7 +93,8 @@ export function consoleStoreOptions(storeOptions: StoreOptions = {}): StoreOptio
 export async function performOperation(location: string, storeOptions: StoreOptions, request: OperationRequest, report: (progress: OperationProgress) => void, signal?: AbortSignal): Promise<unknown> {
   const progress = throttled(holdingPartWay(report));
   if (request.kind === 'trials') {
-    const onProgress = (step: TrialProgress) => progress({ phase: step.phase, done: step.done, total: step.total, latest: step.latest }, step.latest !== null);
+    const onProgress = (step: TrialProgress) =>
+      progress({ phase: step.phase, done: step.done, total: step.total, latest: step.latest, ...(step.copied ? { copied: step.copied } : {}) }, step.latest !== null || step.copied !== undefined);
     return runTrials({ ...request.trial, operator: request.operator, onProgress, ...(signal ? { signal } : {}) });
   }
   // A restore opens a store not all there all the same, as `gatehouse restore` does: restoring a snapshot is what mends it.

@@ -39,6 +39,8 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
     void engine.perform({ kind: 'trials', operator, trial: { ...request, source, staging } }, (progress) => {
       Object.assign(job, { phase: progress.phase, done: progress.done, total: progress.total ?? job.total });
       if (progress.latest) job.trials = [...job.trials, resultView(progress.latest)];
+      // Shown while the trials run, as soon as the copy is taken; the outcome says them again, the same.
+      if (progress.copied) Object.assign(job, { settledSessions: progress.copied.settledSessions, copiedRunning: progress.copied.copiedRunning });
     }).then(
       (outcome) => Object.assign(job, {
         status: 'done', phase: 'finished', finishedAt: new Date().toISOString(), historyNote: outcome.historyNote, sensitivityVersion: outcome.sensitivityVersion, summary: outcome.summary, ledger: outcome.ledger,

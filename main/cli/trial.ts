@@ -4,7 +4,7 @@ import { CLEAN_RUNS_FLAGGED, INJECTED_CAUGHT, rateWithN as rateText, trialRateOf
 import { counted, formatCount } from '../../shared/plural.js';
 import { MAX_SWEEP_REPEAT, parseTrialSpec, runTrials, sweepSpecs, TRIAL_KINDS, type LedgerSummary, type TrialOutcome } from '../trials/index.js';
 import { databaseOption, storeOpenerFromEnvironment } from './database.js';
-import { copiedRunningText, mixedSettingsNote, settledSessionText, notJudgedWhy, SCORED_ON_LAST_RUN_ONLY, trialSettingsText, trialsRunInputSchema, trialVerdictText } from '../../shared/api-validation.js';
+import { mixedSettingsNote, notJudgedWhy, SCORED_ON_LAST_RUN_ONLY, trialSessionNotes, trialSettingsText, trialsRunInputSchema, trialVerdictText } from '../../shared/api-validation.js';
 import { collectRepeated, parseOptions, withOperator } from './input.js';
 import { printJson, printTable } from './output.js';
 import { stopRunOnSignals } from './stop-signals.js';
@@ -91,9 +91,7 @@ function printSweep(summary: LedgerSummary): void {
 function printOutcome(outcome: TrialOutcome): void {
   process.stdout.write(`staging ${outcome.staging}: copy of ${outcome.source}, ${counted(outcome.historyRuns, 'run')} of history${outcome.seededRuns ? ` (${outcome.seededRuns} seeded)` : ''}\n`);
   process.stdout.write(`judged with ${trialSettingsText(outcome)}${outcome.task === null ? '; --task NAME judges as a task' : ''}\n`);
-  if (outcome.historyNote) process.stdout.write(`note: ${outcome.historyNote}\n`);
-  for (const s of outcome.settledSessions) process.stdout.write(`note: ${settledSessionText(s)}\n`);
-  for (const runId of outcome.copiedRunning) process.stdout.write(`note: ${copiedRunningText(runId)}\n`);
+  for (const note of trialSessionNotes(outcome)) process.stdout.write(`note: ${note}\n`);
   printTable(
     ['trial', 'run', 'day', 'caught', 'by', 'verdict'],
     outcome.trials.map((t) => [t.label, t.runId, t.startedAt.slice(0, 10), t.notJudged ? 'not judged' : t.level === 'control' ? (t.caught ? 'FLAGGED' : 'clean') : t.caught ? 'yes' : 'NO', t.caughtBy.join(', ') || null, trialVerdictText(t)]),

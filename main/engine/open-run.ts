@@ -83,7 +83,7 @@ async function resumeRun(options: UpdateOptions, runId: number, startedAt: Date,
   const checkpoint = await retry(() => store.getCheckpoint(runId));
   refuseChangedSource(run, source, checkpoint?.nextPosition ?? 0);
   const window = source.listing ? recordedWindow(run, source.listing) : null;
-  await retry(() => store.reopenRun(runId, owner, run.batches.total));
+  await retry(() => store.reopenRun(runId, owner, options.resumeByTask ? run.batches.total : null));
   const state = checkpoint ? stateFromCheckpoint(checkpoint) : freshState();
   // A run stopped by a signal recorded its whole duration; a killed one only up to its last checkpoint.
   const priorDurationMs = Math.max(state.metrics.durationMs, run.metrics.durationMs);

@@ -56,6 +56,12 @@ export interface UpdateOptions {
   operator?: string;
   flags?: Record<string, unknown>;
   resumeRunId?: number;
+  /**
+   * The resume is a task's Run (its schedule, `tasks run`, the console's Run of the task): the batches
+   * the run had committed are kept with it as the task's story (runs.get's taskResume). A resume by
+   * hand (`update --resume`, the console's Resume run) tells no task's story, whichever task it names.
+   */
+  resumeByTask?: boolean;
   /** A task's new run right after the resume of its run `afterResumeOf`: stored with the run, so the story outlives the console that saw it. */
   afterResumeOf?: number;
   clock?: () => Date;

@@ -276,7 +276,7 @@ export async function runTask(store: Store, task: ScheduledTask, deps: TaskRunDe
     resumeRunId: request.resumeRunId,
     afterResumeOf: request.afterResumeOf,
     operator: request.operator ?? schedulerOperator(task.name),
-    extra: { judge: deps.judge, continuation: taskContinuation(task.name, task.source) },
+    extra: { judge: deps.judge, continuation: taskContinuation(task.name, task.source), resumeByTask: true },
   });
   return summary;
 }

@@ -66,7 +66,16 @@ export interface TrialProgress {
   done: number;
   total: number;
   latest: TrialResult | null;
+  /**
+   * What the copy found, told once as soon as it is taken (the step right after it), not only in the
+   * outcome: a run the source had under way, ended interrupted in the copy, is news to the operator
+   * while the trials still run, as `gatehouse trial` notes it.
+   */
+  copied?: CopyFindings;
 }
+
+/** The notes a staging copy carries for its session (copiedRunningText, settledSessionText). */
+export type CopyFindings = Pick<StagingCopy, 'settledSessions' | 'copiedRunning'>;
 
 export interface TrialResult {
   label: string;
@@ -169,6 +178,7 @@ async function trialSession(
   report: (phase: TrialProgress['phase'], done: number, latest?: TrialResult | null) => void,
 ): Promise<TrialOutcome> {
   const copy = await copyToStaging(request.source, request.staging, open, (copied) => refuseBeforeCopy(copied, request, planned));
+  request.onProgress?.({ phase: 'copying', done: 0, total: planned.length, latest: null, copied: { settledSessions: copy.settledSessions, copiedRunning: copy.copiedRunning } });
   const store = await open(request.staging);
   try {
     return await asSessionAttempt(store, request, planned.length, () => trialsOnCopy(store, request, planned, report, copy));

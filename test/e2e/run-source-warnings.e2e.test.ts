@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isDetailRequest } from '../helpers/congress-server.js';
+import { startCli } from '../helpers/cli.js';
+import { FAKE_API_KEY, isDetailRequest } from '../helpers/congress-server.js';
+import { hearingRecord } from '../helpers/records.js';
 import { findChromium } from './chromium.js';
 import { consoleForTheseTests, fakeCongressForTheseTests, seedFromFakeCongress } from './console-in-browser.js';
 
@@ -30,5 +32,47 @@ describe.skipIf(executablePath === null)('what the source noticed, in a run deta
     expect(await warnings.getByRole('listitem').allTextContents()).toEqual([
       expect.stringMatching(/^Congress\.gov's pagination still gave a next page after every meeting it counted was listed \(committee-meeting\/119\/house\); its next pages were read/),
     ]);
+  });
+});
+
+/**
+ * A Congress.gov listing still moving on the run's last pass: the run ends partial with every
+ * record it fetched accounted for, so its counts alone look clean. Why it is partial must be
+ * visible where the run is listed and on its page.
+ */
+describe.skipIf(executablePath === null)('a run partial because its listing was incomplete (browser mode)', () => {
+  const PAGE = 2;
+  const fake = fakeCongressForTheseTests([964101, 964102, 964103, 964104, 964105], (server, house) => {
+    let next = 964190;
+    server.override = (request) => {
+      if (isDetailRequest(request) || !request.path.endsWith('/house')) return undefined;
+      const offset = Number(request.query.offset ?? 0);
+      // A meeting added ahead of the pages already read, on every pass: the listing never settles.
+      if (offset === PAGE) house.unshift(hearingRecord(next++, { updateDate: house[0]!.updateDate as string }));
+      const listed = house.slice(offset, offset + PAGE).map(({ eventId, updateDate }) => ({ eventId, updateDate }));
+      const more = offset + PAGE < house.length ? { next: `${server.baseUrl}/committee-meeting/119/house?offset=${offset + PAGE}` } : {};
+      return { body: { committeeMeetings: listed, pagination: { count: house.length, ...more } } };
+    };
+  });
+  const opened = consoleForTheseTests(() => ({
+    executablePath: executablePath!,
+    seed: async (location) => {
+      const update = await startCli(['update', '--db', location, '--source', `congress:${fake().baseUrl}`, '--no-snapshot'], { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY }).done;
+      expect(update.code, update.stderr).toBe(3);
+    },
+  }));
+
+  it('says why beside its partial badge in the runs list, and on its page', async () => {
+    const { page } = opened();
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    const row = page.locator('tr[data-run-id="1"]');
+    await row.waitFor();
+    const why = /^Congress\.gov's listing was still moving on the last of 3 passes over committee-meeting\/119\/house: meetings may be missing, so its window is not counted as covered/;
+    expect(await row.getByTestId('run-listing-incomplete').textContent()).toBe(' listing incomplete, meetings may be missing');
+    expect(await row.getByTestId('run-listing-incomplete').getAttribute('title')).toMatch(why);
+    await row.locator('a.run-link').click();
+    const detail = page.locator('.run-detail-pane');
+    await detail.getByTestId('run-source-warnings').waitFor();
+    expect(await detail.locator('p.form-error').allTextContents()).toEqual([expect.stringMatching(why)]);
   });
 });

@@ -2,11 +2,13 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoDatabase } from '../../main/api/index.js';
+import { runUpdate } from '../../main/engine/index.js';
+import { openSource } from '../../main/sources/index.js';
 import { percent } from '../../renderer/src/format.js';
-import type { LedgerSummaryView } from '../../shared/api-validation.js';
+import { copiedRunningText, type LedgerSummaryView } from '../../shared/api-validation.js';
 import { data } from '../helpers/console-http.js';
 import { findChromium } from './chromium.js';
-import { openConsoleInBrowser, type ConsoleInBrowser } from './console-in-browser.js';
+import { consoleForTheseTests, nameSessionUnlessNamed, openConsoleInBrowser, seedByCliUpdate, type ConsoleInBrowser } from './console-in-browser.js';
 
 const executablePath = findChromium();
 
@@ -107,5 +109,64 @@ describe.skipIf(executablePath === null)('an analyst\'s trial from the Trials pa
     // The form came back empty when the page was opened again: this trial went to the default staging.
     const api = await data<LedgerSummaryView>(app.server, 'trials.summary', {}, { Authorization: `Bearer ${app.server.apiToken}` });
     expect(api.byKind.filter((k) => k.task === 'daily').map((k) => k.kind).sort()).toEqual(['control', 'spike']);
+  });
+});
+
+/**
+ * A trial copies the console's database while an update writes to it: the copy ends that run
+ * interrupted in staging, and `gatehouse trial` notes it. The Trials page said so only once the
+ * whole session had ended; now as soon as the copy is taken, while the trials still run.
+ */
+describe.skipIf(executablePath === null)('a trial that copied a run under way (browser mode)', () => {
+  // The job stays `running` until the test lets it end: what the page shows by then came with its progress.
+  let endTrial: () => void = () => {};
+  const trialHeld = new Promise<void>((resolve) => (endTrial = resolve));
+  const opened = consoleForTheseTests(() => ({
+    executablePath: executablePath!,
+    seed: seedByCliUpdate('synthetic:seed=3,count=60'),
+    prepare: async ({ engine }) => {
+      const perform = engine.perform.bind(engine);
+      engine.perform = (async (request, onProgress) => {
+        const outcome = await perform(request, onProgress);
+        if (request.kind === 'trials') await trialHeld;
+        return outcome;
+      }) as typeof engine.perform;
+    },
+  }));
+
+  it('names the run it ended as soon as the copy is taken, in the words of `gatehouse trial`, and tells a screen reader once', async () => {
+    const { page, store } = opened();
+    // An update held after its first batch on the console's database while the trial copies it.
+    let reached: (id: number) => void = () => {};
+    let release: () => void = () => {};
+    const atSecondBatch = new Promise<number>((resolve) => (reached = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let note = '';
+    const update = runUpdate({ store, source: await openSource('synthetic:seed=4,count=120'), batchSize: 50, betweenBatches: async (id, next) => {
+      if (next === 2) {
+        reached(id);
+        await gate;
+      }
+      return null;
+    } });
+    try {
+      const runId = await atSecondBatch;
+      await nameSessionUnlessNamed(page, 'Ada');
+      await page.getByRole('link', { name: 'Trials' }).click();
+      const form = page.getByRole('form', { name: 'New trial' });
+      await form.locator('input[name=controls]').fill('1');
+      await form.getByRole('button', { name: 'Run trials' }).click();
+      note = `Note: ${copiedRunningText(runId)}.`;
+      await expect.poll(() => page.getByTestId('trial-copied-running').textContent()).toBe(note);
+      expect(await page.locator('#trial-job-title').textContent()).toBe('Trial running');
+      expect(await page.getByTestId('trial-news').textContent()).toContain(note);
+    } finally {
+      endTrial();
+      release();
+      await update;
+    }
+    await expect.poll(() => page.locator('#trial-job-title').textContent()).toBe('Latest trial');
+    // Told once: the end brings the result (and the history note, known only then), not the copy's note again.
+    expect(await page.getByTestId('trial-news').textContent()).not.toContain(note);
   });
 });

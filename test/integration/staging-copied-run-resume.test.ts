@@ -37,13 +37,20 @@ describe.each(testBackends())('resuming, in a staging copy, a run the copy ended
         },
       });
       const id = await atSecondBatch;
-      // The console's trial copies the source now; its job says which run it ended, as `gatehouse trial` notes it.
+      // The console's trial copies the source now; its job says which run it ended, as `gatehouse trial` notes it —
+      // already while its trials run: read as the first trial's result reaches the job.
       const engine = createInProcessEngineHost({ location: source });
+      let asFirstTrialEnded: Promise<unknown> | null = null;
+      const perform: typeof engine.perform = (request, onProgress) => engine.perform(request, (progress) => {
+        onProgress?.(progress);
+        if (progress.latest && asFirstTrialEnded === null) asFirstTrialEnded = api['trials.job']({}, tester);
+      });
+      const api = createApi({ store, engine: { ...engine, perform }, transport: 'http', preferences: memoryPreferences({}) });
       try {
-        const api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}) });
         const given = isPostgresUrl(staging) ? new URL(staging).searchParams.get('schema') : staging;
         const { jobId } = await api['trials.run']({ injections: [], controls: 1, seedHistoryDays: 0, sweep: false, repeat: 1, staging: given }, tester);
         await expect.poll(async () => (await api['trials.job']({ jobId }, tester))?.status, { timeout: 60_000 }).not.toBe('running');
+        expect(await asFirstTrialEnded).toMatchObject({ status: 'running', copiedRunning: [id] });
         expect(await api['trials.job']({ jobId }, tester)).toMatchObject({ status: 'done', settledSessions: [], copiedRunning: [id] });
       } finally {
         await engine.close();

@@ -13,8 +13,8 @@ import { data, signIn } from '../helpers/console-http.js';
 const SOURCE = 'synthetic:seed=41,count=3000';
 
 /** Task nightly's run, stopped at its first committed batch (waited for as an event, not a clock). */
-async function interruptedTaskRun(store: Store): Promise<RunSummary> {
-  await addTask(store, { name: 'nightly', cron: '0 6 * * *', source: SOURCE }, new Date(), 'Ada');
+async function interruptedTaskRun(store: Store, source = SOURCE): Promise<RunSummary> {
+  await addTask(store, { name: 'nightly', cron: '0 6 * * *', source }, new Date(), 'Ada');
   const controller = new AbortController();
   const stopped = await runTask(store, await requireTask(store, 'nightly'), { signal: controller.signal, onEvent: (event) => event.type === 'batch-finished' && controller.abort('by the test') });
   expect(stopped).toMatchObject({ status: 'interrupted' });
@@ -81,6 +81,28 @@ describe.each(testBackends())('the story of a task\'s resume is told from the ru
       await store.close();
     }
   }, 120_000);
+
+  // `runs show` answers with runs.get's withTaskResume: the first case above reads both.
+  it('a resume by hand (`update --resume --task`) tells no task\'s story: runs.get says only that the run was resumed', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    try {
+      const small = 'synthetic:seed=41,count=120';
+      const stopped = await interruptedTaskRun(store, small);
+      const resumed = runCli(['update', '--db', location, '--source', small, '--resume', String(stopped.runId), '--task', 'nightly', '--no-snapshot', '--json']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      const engine = createInProcessEngineHost({ location });
+      try {
+        const detail = await dispatch(createApi({ store, engine, transport: 'http' }), 'runs.get', { runId: stopped.runId }, tester);
+        expect(detail).toMatchObject({ ok: true, data: { task: 'nightly', resumedFrom: stopped.runId } });
+        expect(detail.ok && detail.data).not.toHaveProperty('taskResume');
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 
   it('the console\'s own scheduler names the run its new run follows, on the event stream and in the new run\'s row, as the Run button does', async () => {
     const location = await backend.freshLocation();

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
-import { addTask, editTask, requireTask, runTask, Scheduler } from '../../main/scheduler/index.js';
+import { addTask, editTask, requireTask, runTask, Scheduler, taskResumeOf } from '../../main/scheduler/index.js';
 import type { Store } from '../../main/store/index.js';
 import type { RunEvent, RunSummary } from '../../shared/run.js';
 import { testBackends } from '../helpers/backends.js';
@@ -43,6 +43,8 @@ describe.each(testBackends())('a task run by hand resumes its interrupted run, a
       // The resume went on under the run's own id: it names the run it continued, itself; the new run was never resumed.
       expect(await store.getRun(stopped.runId)).toMatchObject({ status: 'success', metrics: { fetched: 3000 }, resumedFrom: stopped.runId });
       expect(printed.resumedFrom).toBeNull();
+      // A task's Run by hand is still the task's story (an `update --resume` is not: task-resume-story.test.ts).
+      expect(await taskResumeOf(store, stopped.runId)).toEqual({ task: 'nightly', resume: { runId: stopped.runId, committedBatches: stopped.batches.total }, followedBy: printed.runId });
       const text = runCli(['tasks', 'run', 'nightly', '--db', location]);
       expect(text.code, text.stderr).toBe(0);
       expect(text.stdout).not.toMatch(/resumed/);

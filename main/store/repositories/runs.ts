@@ -220,9 +220,11 @@ export class RunRepository {
    * scheduler's, `tasks run`'s and the console's resumes). A resume continues the same run id — its
    * checkpoint, undo journal and batches name it, and run ids are never reused — so `resumedFrom`
    * names the run it continued, which is the run itself: set from its first resume on, null for a
-   * run never resumed.
+   * run never resumed. `committedBatches`: the batches it had committed when a task's Run resumed it
+   * (its story, taskResumeOf); null for a resume by hand, which no task's Run made — it also ends the
+   * story of an earlier task's resume, which is no longer how the run went on.
    */
-  async reopenRun(runId: number, owner: { pid: number; host: string }, committedBatches: number): Promise<void> {
+  async reopenRun(runId: number, owner: { pid: number; host: string }, committedBatches: number | null): Promise<void> {
     await this.db.updateTable('runs')
       .set({ status: 'running', finishedAt: null, error: null, pid: owner.pid, host: owner.host, resumedFrom: runId, resumedAfterBatches: committedBatches, followUpError: null })
       .where('id', '=', runId).execute();

@@ -109,6 +109,16 @@ describe('the Runs list', () => {
     expect(shownRows(wrapper)[0]).toContain('rolled back');
   });
 
+  it('says beside a partial badge that the run\'s listing was incomplete, when its counts alone look clean', async () => {
+    const moved = { code: 'LISTING_MOVED' as const, count: 2, message: 'Congress.gov\'s listing moved while it was read; it was still moving on the last of 3 passes', windowCovered: false as const };
+    const error = 'Congress.gov\'s listing was still moving on the last of 3 passes over committee-meeting/119/house: meetings may be missing, so its window is not counted as covered (a task\'s next run lists it again)';
+    const runs = [runSummary(2, { status: 'partial', error, sourceWarnings: [moved] }), runSummary(1, { status: 'partial', error: 'batch 2 failed' })];
+    const wrapper = await mountRuns(serverOf(() => runs));
+    expect(shownRows(wrapper)[0]).toContain('partial listing incomplete, meetings may be missing');
+    expect(wrapper.get('[data-testid="run-listing-incomplete"]').attributes('title')).toBe(error);
+    expect(wrapper.findAll('[data-testid="run-listing-incomplete"]')).toHaveLength(1);
+  });
+
   it('counts a running run’s records live from the stream', async () => {
     const runs = [runSummary(8, { status: 'running', metrics: metrics() })];
     const client = serverOf(() => runs);

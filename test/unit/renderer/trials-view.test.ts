@@ -190,6 +190,21 @@ describe('the Trials page', () => {
     await expect.poll(() => news.text()).toBe(`Trial finished on ${STAGING}. This trial: no anomaly injected (control runs only); false positives 0.0 % (0 of 1 clean run flagged; 95 % CI 0.0–79.0 %); judged with the default sensitivity, no task.`);
   });
 
+  it('shows and tells once, while the trials still run, a source run its copy ended interrupted, in the words `gatehouse trial` notes it', async () => {
+    const copied = { ...job('running'), copiedRunning: [7] };
+    const answers: (() => TrialJobView | null)[] = [() => null, () => ({ ...copied, done: 0 }), () => copied, () => ({ ...copied, status: 'done', summary: CONTROLS_ONLY })];
+    const page = await open(CONTROLS_ONLY, { 'trials.job': () => answers.shift()!(), 'trials.run': () => ({ ...job('running'), phase: 'copying', done: 0 }) });
+    const news = page.get('[data-testid="trial-news"]');
+    await page.get('input[name=controls]').setValue(1);
+    await page.get('form').trigger('submit');
+    const note = 'Note: run 7 was still running on the source when it was copied (or stopped there, not yet settled): staging holds the batches it had committed then and shows it interrupted; it goes on (or resumes) on the source.';
+    await expect.poll(() => news.text()).toBe(`Trial running on ${STAGING}: 0 of 2 trials done. ${note}`);
+    expect(page.get('[data-testid="trial-copied-running"]').text()).toBe(note);
+    await expect.poll(() => news.text()).toBe(`Trial running on ${STAGING}: 1 of 2 trials done.`);
+    await expect.poll(() => news.text()).toMatch(/^Trial finished on .*judged with the default sensitivity, no task\.$/);
+    expect(page.get('[data-testid="trial-copied-running"]').text()).toBe(note);
+  });
+
   it('says a trial the console\'s shutdown stopped was stopped, not failed, with how far it got', async () => {
     const message = 'trial session stopped as gatehouse serve (pid 7) shut down on SIGTERM after 1 of 2 trials; the other 1 did not start';
     const page = await open(CONTROLS_ONLY, { 'trials.job': () => ({ ...job('stopped'), error: { code: 'INTERRUPTED', message } }) });
