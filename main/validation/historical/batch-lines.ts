@@ -6,6 +6,7 @@ import { jsonWithinDepth } from '../../../shared/record-walk.js';
 import { runMetricsSchema } from '../../../shared/run.js';
 import { historyEntrySchema, runStartSchema, sensitivitySettingsSchema, type HistoryEntry, type SensitivitySettings, type ValidationResult } from '../../../shared/validation.js';
 import { describeZodError } from '../../../shared/zod-problems.js';
+import { GatehouseError } from '../../../shared/errors.js';
 import { historyFingerprints, type HistoryFingerprints } from './cache.js';
 import { judgeAsStored, runsNotBefore } from './store-judge.js';
 import type { JudgeOptions } from './model.js';
@@ -244,4 +245,17 @@ export function createBatchJudge(options: JudgeOptions = {}, sensitivity?: Batch
       return JSON.stringify(errorOf('INPUT_INVALID', lineNumber, leadingId(head), reason));
     },
   };
+}
+
+/**
+ * Lines given whole (the API's validation.batch), each answered as `validate --batch` answers its
+ * line k: the same JSON, parsed. Lines with no text at all are refused whole, as the CLI refuses
+ * such input: an automation must not read "every line judged" when its generator wrote nothing.
+ */
+export function judgeBatchLines(lines: readonly string[], sensitivity?: BatchSensitivity): BatchOutcome[] {
+  if (lines.every((line) => line.trim() === '')) {
+    throw new GatehouseError('INPUT_INVALID', `lines holds only blank lines (${lines.length.toLocaleString('en-US')}): no line to judge (expected lines {"history": [...], "current": {...}})`);
+  }
+  const judge = createBatchJudge({}, sensitivity);
+  return lines.map((line, index) => JSON.parse(judge.judgeLine(line, index + 1)) as BatchOutcome);
 }
