@@ -295,6 +295,24 @@ export function isOperationEvent(event: ConsoleEvent): event is OperationEvent {
   return event.type.startsWith('operation-');
 }
 
+/**
+ * `gatehouse validate --batch` over the API: lines as the CLI reads them ({"history": [...],
+ * "current": {...}}, with "id", "task", "sensitivity"), judged under the database's sensitivity in
+ * force. Bounded as an upload is (HTTP refuses a body past 1 MB first); longer batches are the CLI's.
+ */
+export const MAX_VALIDATION_BATCH_LINES = 10_000;
+export const validationBatchInputSchema = z.object({
+  lines: z
+    .array(z.string())
+    .min(1)
+    .max(MAX_VALIDATION_BATCH_LINES)
+    .refine((lines) => lines.reduce((total, line) => total + line.length, 0) <= MAX_UPLOAD_BYTES, `must hold at most ${MAX_UPLOAD_BYTES.toLocaleString('en-US')} characters in all (longer batches: gatehouse validate --batch)`),
+  /** The task a line that names none is judged for (`--task`): its sensitivity in force. */
+  task: sensitivityTaskInputSchema.shape.task.optional(),
+});
+/** One answer per line, in order: a verdict, or {"id"?, "error": {"code", "message"}} naming the line. */
+export const validationBatchSchema = z.object({ answers: z.array(z.record(z.string(), z.unknown())) });
+
 export const API_METHODS = {
   'runs.list': { input: runsListInputSchema, output: z.array(runSummarySchema) },
   'runs.get': { input: z.object({ runId }), output: runDetailSchema },
@@ -333,6 +351,8 @@ export const API_METHODS = {
   /** Lets a run held by BLOCK_ON_ANOMALY stand; the other way out is rollback.apply. */
   'runs.accept': { input: runsAcceptInputSchema, output: runsAcceptOutputSchema },
   /** Every known task (scheduled, or carried by a stored run) with its sensitivity settings in force. */
+  /** Judges runs against the history each line gives, as `gatehouse validate --batch --db` does; stores nothing. */
+  'validation.batch': { input: validationBatchInputSchema, output: validationBatchSchema },
   'sensitivity.tasks': { input: noInput, output: z.array(sensitivityStateSchema) },
   /** A task's sensitivity settings in force (issue 10 item 7): its latest saved version, or the defaults. */
   'sensitivity.get': { input: sensitivityTaskInputSchema, output: sensitivityStateSchema },

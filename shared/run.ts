@@ -42,8 +42,13 @@ export const runMetricsSchema = z
     unchanged: z.number().int().nonnegative(),
     quarantined: z.number().int().nonnegative(),
     durationMs: z.number().int().nonnegative(),
+    rolledBack: z.number().int().nonnegative().optional(),
+    fetchErrors: z.number().int().nonnegative().optional(),
+    duplicates: z.number().int().nonnegative().optional(),
   })
-  .catchall(z.number());
+  // Any other key is a count or a duration too (a harness's `inserted`, `p95Ms`): none is below 0.
+  // `validate --batch` extends this very schema, so a line and a stored summary answer to one rule.
+  .catchall(z.number().nonnegative());
 export type RunMetrics = z.infer<typeof runMetricsSchema>;
 
 /**

@@ -1,9 +1,10 @@
 import type { ApiHandlers } from '../../shared/api.js';
 import type { Store } from '../store/index.js';
-import { acceptHeldRun, countOpenAnomalies, expectedBands, listAnomalousRuns, markAnomalies, markAnomaly, undoMarks } from '../validation/index.js';
+import { acceptHeldRun, batchSensitivity, countOpenAnomalies, expectedBands, judgeBatchLines, listAnomalousRuns, markAnomalies, markAnomaly, undoMarks } from '../validation/index.js';
+import { withoutByteOrderMark } from '../sources/index.js';
 import { requireOperator } from './caller.js';
 
-type ValidationHandlers = Pick<ApiHandlers, 'history.bands' | 'anomalies.list' | 'anomalies.openCount' | 'anomalies.mark' | 'anomalies.markMany' | 'anomalies.undoMarks' | 'runs.accept'>;
+type ValidationHandlers = Pick<ApiHandlers, 'history.bands' | 'anomalies.list' | 'anomalies.openCount' | 'anomalies.mark' | 'anomalies.markMany' | 'anomalies.undoMarks' | 'runs.accept' | 'validation.batch'>;
 
 /**
  * The validator in the console, through main/validation only: the expected band the History chart
@@ -19,6 +20,7 @@ export function validationHandlers(store: Store): ValidationHandlers {
       reviews: await markAnomalies(store, { runIds, as, reasonKind, reason, expected: expectedReviews, operator: requireOperator(caller) }),
     }),
     'anomalies.undoMarks': async ({ reviewIds, reason }, caller) => ({ reviews: await undoMarks(store, { reviewIds, reason, operator: requireOperator(caller) }) }),
+    'validation.batch': async ({ lines, task }) => ({ answers: judgeBatchLines(lines.map(withoutByteOrderMark), await batchSensitivity(store, task)) }),
     'runs.accept': async ({ runId, reason }, caller) => {
       const { review, status } = await acceptHeldRun(store, { runId, reason, operator: requireOperator(caller) });
       return { runId, status, review };

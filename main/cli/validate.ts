@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { GatehouseError } from '../../shared/errors.js';
 import { firstRepeatedKey, parseJsonNotingRepeatedKeys, type RepeatedKeys } from '../../shared/json-repeated-keys.js';
 import { sensitivityTaskInputSchema } from '../../shared/api-sensitivity.js';
-import { createBatchJudge, describeZodError, FORGOTTEN_AFTER_DAYS, judgeCase, LIVE_HISTORY_RUNS, requireKnownTask, runEntrySchema, runHistorySchema, sensitivityTasks, STALE_METHOD, type BatchSensitivity, type CaseVerdict } from '../validation/index.js';
+import { batchSensitivity, createBatchJudge, describeZodError, FORGOTTEN_AFTER_DAYS, judgeCase, LIVE_HISTORY_RUNS, runEntrySchema, runHistorySchema, STALE_METHOD, type BatchSensitivity, type CaseVerdict } from '../validation/index.js';
 import { withoutByteOrderMark } from '../sources/index.js';
 import { withStore } from './database.js';
 import { parseOptions } from './input.js';
@@ -126,11 +126,7 @@ export function registerValidateCommand(program: Command, io: ValidateIo = { std
 async function sensitivityFor(flags: ValidateFlags): Promise<BatchSensitivity | undefined> {
   if (flags.db === undefined && flags.task === undefined) return undefined;
   const { task } = parseOptions(sensitivityTaskInputSchema.partial(), { task: flags.task });
-  return withStore(flags.db, async (store) => {
-    if (task !== undefined) await requireKnownTask(store, task);
-    const tasks = await sensitivityTasks(store);
-    return { inForce: new Map(tasks.map((state) => [state.task, state.settings])), ...(task === undefined ? {} : { defaultTask: task }) };
-  });
+  return withStore(flags.db, (store) => batchSensitivity(store, task));
 }
 
 function unreadableFile(path: string, error: unknown): GatehouseError {

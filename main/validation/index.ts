@@ -46,7 +46,7 @@ export {
   type OrganisationProfile,
   type SyntheticDay,
 } from './historical/synthetic-history.js';
-export { createBatchJudge, describeZodError, judgeCase, runEntrySchema, runHistorySchema, type BatchJudge, type BatchOutcome, type BatchSensitivity, type CaseVerdict } from './historical/batch-lines.js';
+export { createBatchJudge, describeZodError, judgeBatchLines, judgeCase, runEntrySchema, runHistorySchema, type BatchJudge, type BatchOutcome, type BatchSensitivity, type CaseVerdict } from './historical/batch-lines.js';
 export { DEFAULT_THRESHOLDS, resolveThresholds, type AlarmThresholds, type ResolvedThresholds } from './historical/thresholds.js';
 export { calendarDay, historyEntryOf, judgeAsStored, judgedHistory, originOf, trainsValidator, validationHistory, type StoredRunToJudge } from './historical/store-judge.js';
 export { CHANGE_OPEN_DAYS } from './historical/volume-track.js';
@@ -58,5 +58,5 @@ export { LIVE_HISTORY_RUNS } from './walk-stored.js';
 export { sensitivityWhatIf, type SettingsOutcome, type TrialCase, type TrialCaseOutcome, type TrialKindOutcome, type WhatIfInput, type WhatIfReport } from './what-if.js';
 export { runReviews, type RunReview } from './reviews.js';
 export { sensitivityVersions } from './sensitivity-versions.js';
-export { historicalJudge, requireKnownTask, saveSensitivity, sensitivityHistory, sensitivityInForce, sensitivityTasks, whatIfForTask, type SensitivitySave } from './sensitivity.js';
+export { batchSensitivity, historicalJudge, requireKnownTask, saveSensitivity, sensitivityHistory, sensitivityInForce, sensitivityTasks, whatIfForTask, type SensitivitySave } from './sensitivity.js';
 // ── end of historical validation ──

@@ -7,6 +7,7 @@ import type { JudgeOptions } from './historical/model.js';
 import { historicalJudge as judgeAgainstStoredHistory, historyEntryOf, originOf, ownHistoryEnough, type StoredRunToJudge } from './historical/store-judge.js';
 import { sensitivityWhatIf, type TrialCase } from './what-if.js';
 import { sensitivityVersions, type SensitivityVersionRow } from './sensitivity-versions.js';
+import type { BatchSensitivity } from './historical/batch-lines.js';
 
 /**
  * Sensitivity settings per task (issue 10 item 7), versioned and audited like flags: each save is
@@ -181,4 +182,15 @@ export async function saveSensitivity(store: Store, save: SensitivitySave): Prom
 export async function sensitivityHistory(store: Store, options: { task?: string; limit: number; after?: number }): Promise<SensitivityVersionView[]> {
   if (options.task !== undefined) await requireKnownTask(store, options.task);
   return (await sensitivityVersions(store).history(options)).map(versionView);
+}
+
+/**
+ * Every task's sensitivity in force, read once before the first line of a batch (`validate --batch
+ * --db`, the API's validation.batch): a batch is judged under one snapshot of the settings. `task`,
+ * when given, must be known; it is the task a line that names none is judged for.
+ */
+export async function batchSensitivity(store: Store, task?: string): Promise<BatchSensitivity> {
+  if (task !== undefined) await requireKnownTask(store, task);
+  const tasks = await sensitivityTasks(store);
+  return { inForce: new Map(tasks.map((state) => [state.task, state.settings])), ...(task === undefined ? {} : { defaultTask: task }) };
 }

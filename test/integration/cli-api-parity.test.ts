@@ -86,6 +86,30 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expectSameJson(fromCli.json, fromApi.json);
   });
 
+  it('judges lines with validate --batch --db and the API\'s validation.batch alike: the same answer per line, bad lines and an unknown task included', async () => {
+    const history = Array.from({ length: 40 }, (_, day) => ({ startedAt: new Date(Date.UTC(2026, 0, 1 + day, 6)).toISOString(), metrics: { fetched: 100 + (day % 5), added: 10, updated: 5 } }));
+    const current = { startedAt: '2026-02-10T06:00:00Z', metrics: { fetched: 102, added: 10, updated: 5 } };
+    const lines = [
+      JSON.stringify({ id: 'steady', history, current }),
+      JSON.stringify({ id: 'spike', history, current: { ...current, metrics: { fetched: 900, added: 800, updated: 5 } } }),
+      '[1]',
+      JSON.stringify({ id: 'negative', history, current: { ...current, metrics: { ...current.metrics, inserted: -1 } } }),
+      JSON.stringify({ id: 'unknown task', task: 'no such task', history, current }),
+    ];
+    const fromCli = runCli(['validate', '--batch', '--db', location], { input: `${lines.join('\n')}\n` });
+    expect({ code: fromCli.code, stderr: fromCli.stderr }).toEqual({ code: 0, stderr: '' });
+    const fromApi = await api('validation.batch', { lines });
+    expect(fromApi.status).toBe(200);
+    expectSameJson(fromCli.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown), (fromApi.json as { answers: unknown[] }).answers);
+    expect((fromApi.json as { answers: { id?: string; verdict?: string }[] }).answers.map((answer) => answer.verdict ?? answer.id ?? null)).toEqual(['ok', 'anomalous', null, 'negative', 'unknown task']);
+
+    const unknownTask = runCli(['validate', '--batch', '--db', location, '--task', 'no such task', '--json'], { input: `${lines[0]}\n` });
+    expect(unknownTask.code).toBe(2);
+    expect(withoutHint((await api('validation.batch', { lines: [lines[0]], task: 'no such task' })).json)).toEqual(withoutHint(JSON.parse(unknownTask.stdout)));
+    const blank = await api('validation.batch', { lines: ['', ' '] });
+    expect(blank).toMatchObject({ status: 400, json: { error: { code: 'INPUT_INVALID', message: expect.stringContaining('only blank lines (2): no line to judge') } } });
+  });
+
   /** [what, CLI arguments, API method and body, the field, the rule both state]. */
   const refusals: [string, string[], string, unknown, string, string][] = [
     ['an impossible day of the month', ['runs', 'list', '--since', '2026-02-30'], 'runs.list', { since: '2026-02-30' }, 'since', '"2026-02-30" names day 30 of February 2026, which has 28 days'],

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import { generateHistory, SYNTHETIC_ORGANISATIONS } from '../../main/validation/index.js';
+import { emptyMetrics, runMetricsSchema } from '../../shared/run.js';
 
 /**
  * `gatehouse validate --batch` as an outside harness runs it (DESIGN §3): a real child process,
@@ -72,6 +73,32 @@ describe('gatehouse validate --batch', () => {
       code: 'INPUT_INVALID',
       message: 'line 2: current.metrics gives the key "fetched" twice (7, then 500): which value was meant cannot be told',
     });
+  });
+
+  it('answers a line that is JSON but not an object with its line number and what it holds, as an empty line is answered', () => {
+    const expected = '(expected one JSON object {"history": [...], "current": {...}})';
+    const answers = batch(['[1]', '5', 'null', '"x"', 'false', '']);
+    expect(answers.map((answer) => (answer.error as { message: string }).message)).toEqual([
+      `line 1: not an object but an array ${expected}`,
+      `line 2: not an object but the number 5 ${expected}`,
+      `line 3: not an object but null ${expected}`,
+      `line 4: not an object but text ${expected}`,
+      `line 5: not an object but false ${expected}`,
+      `line 6: empty line ${expected}`,
+    ]);
+  });
+
+  it('refuses a metric below 0, a harness\'s own key too, by the one rule a stored run summary follows (shared/run.ts)', () => {
+    const history = quietSundays();
+    const current = (extra: Record<string, number>) => JSON.stringify({ history, current: { startedAt: '2026-03-09T23:30:00Z', metrics: { fetched: 110, added: 12, updated: 20, ...extra } } });
+    const answers = batch([current({ inserted: -1 }), current({ rolledBack: -3 }), current({ inserted: 2.5 })]);
+    expect(answers.map((answer) => (answer.error as { message?: string } | undefined)?.message ?? answer.verdict)).toEqual([
+      'line 1: current.metrics.inserted: Too small: expected number to be >=0',
+      'line 2: current.metrics.rolledBack: Too small: expected number to be >=0',
+      'ok',
+    ]);
+    const stored = (extra: Record<string, number>) => runMetricsSchema.safeParse({ ...emptyMetrics(), ...extra }).error?.issues[0]?.path.join('.');
+    expect([stored({ inserted: -1 }), stored({ rolledBack: -3 }), stored({ inserted: 2.5 })]).toEqual(['inserted', 'rolledBack', undefined]);
   });
 
   it('refuses a key given twice in --history or --current files as --batch refuses it on a line, where it judged the last value (exit 0, anomalous)', () => {

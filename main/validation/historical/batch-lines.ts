@@ -6,6 +6,7 @@ import { jsonWithinDepth } from '../../../shared/record-walk.js';
 import { runMetricsSchema } from '../../../shared/run.js';
 import { historyEntrySchema, runStartSchema, sensitivitySettingsSchema, type HistoryEntry, type SensitivitySettings, type ValidationResult } from '../../../shared/validation.js';
 import { describeZodError } from '../../../shared/zod-problems.js';
+import { GatehouseError } from '../../../shared/errors.js';
 import { historyFingerprints, type HistoryFingerprints } from './cache.js';
 import { judgeAsStored, runsNotBefore } from './store-judge.js';
 import type { JudgeOptions } from './model.js';
@@ -29,7 +30,8 @@ const count = z.number().int().nonnegative();
  * from other runs — quarantined 0, unchanged as the rest of fetched (§4: fetched = added + updated +
  * unchanged + quarantined), and a duration left out as 0, which no rule reads as slow. A duration
  * may carry fractions of a millisecond (a timer's reading); it is rounded. Every one is at most
- * Number.MAX_SAFE_INTEGER, as `update` stores them.
+ * Number.MAX_SAFE_INTEGER, as `update` stores them. The rest — rolledBack, fetchErrors, duplicates
+ * (`rolledBack: -3` was once judged) and a harness's own keys, none below 0 — is shared/run.ts's rule.
  */
 const cliMetricsSchema = runMetricsSchema
   .extend({
@@ -37,13 +39,7 @@ const cliMetricsSchema = runMetricsSchema
     quarantined: count.default(0),
     // Bounded as the counts are: a duration of 1.5e308 ms gave a band whose high overflowed to Infinity, printed as null.
     durationMs: z.number().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
-    // The counts every stored summary also carries (shared/run.ts), checked as the others are: `rolledBack: -3` was judged.
-    rolledBack: count.optional(),
-    fetchErrors: count.optional(),
-    duplicates: count.optional(),
-  })
-  // A harness's own metric beside them (`inserted`) is a count or a duration too: none is below 0.
-  .catchall(z.number().nonnegative());
+  });
 
 /** A run as given, checked but not yet completed. */
 const givenRunSchema = historyEntrySchema.extend({ startedAt: runStartSchema, metrics: cliMetricsSchema });
@@ -127,6 +123,14 @@ function shownValue(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
+const EXPECTED_LINE = 'expected one JSON object {"history": [...], "current": {...}}';
+
+/** What a line that is JSON but not an object holds, as a per-line error says it (zod's root error read "input: …"). */
+function notAnObject(value: unknown): string {
+  const kind = Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value === 'string' ? 'text' : typeof value === 'number' ? `the number ${shownValue(value)}` : String(value);
+  return `not an object but ${kind} (${EXPECTED_LINE})`;
+}
+
 function caseName(lineNumber: number, id: CaseId | undefined): string {
   return id === undefined ? `line ${lineNumber}` : `line ${lineNumber} (id ${JSON.stringify(id)})`;
 }
@@ -203,7 +207,7 @@ export function createBatchJudge(options: JudgeOptions = {}, sensitivity?: Batch
   };
 
   const outcome = (line: string, lineNumber: number): BatchOutcome => {
-    if (line.trim() === '') return errorOf('INPUT_INVALID', lineNumber, undefined, 'empty line (expected one JSON object {"history": [...], "current": {...}})');
+    if (line.trim() === '') return errorOf('INPUT_INVALID', lineNumber, undefined, `empty line (${EXPECTED_LINE})`);
     let parsed: unknown;
     let repeated: RepeatedKeys | null;
     try {
@@ -222,7 +226,7 @@ export function createBatchJudge(options: JudgeOptions = {}, sensitivity?: Batch
       return errorOf('INPUT_INVALID', lineNumber, undefined, `id ${shownValue(given)} is a whole number past ${Number.MAX_SAFE_INTEGER}, which cannot be answered back exactly: give it as text`);
     }
     const id = given as CaseId | undefined;
-    if (typeof parsed !== 'object' || parsed === null) return errorOf('INPUT_INVALID', lineNumber, id, describeZodError(batchLineSchema.safeParse(parsed).error!));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return errorOf('INPUT_INVALID', lineNumber, id, notAnObject(parsed));
     const result = answer(parsed);
     if (typeof result === 'string') return errorOf('INPUT_INVALID', lineNumber, id, result);
     return id === undefined ? result : { id, ...result };
@@ -241,4 +245,17 @@ export function createBatchJudge(options: JudgeOptions = {}, sensitivity?: Batch
       return JSON.stringify(errorOf('INPUT_INVALID', lineNumber, leadingId(head), reason));
     },
   };
+}
+
+/**
+ * Lines given whole (the API's validation.batch), each answered as `validate --batch` answers its
+ * line k: the same JSON, parsed. Lines with no text at all are refused whole, as the CLI refuses
+ * such input: an automation must not read "every line judged" when its generator wrote nothing.
+ */
+export function judgeBatchLines(lines: readonly string[], sensitivity?: BatchSensitivity): BatchOutcome[] {
+  if (lines.every((line) => line.trim() === '')) {
+    throw new GatehouseError('INPUT_INVALID', `lines holds only blank lines (${lines.length.toLocaleString('en-US')}): no line to judge (expected lines {"history": [...], "current": {...}})`);
+  }
+  const judge = createBatchJudge({}, sensitivity);
+  return lines.map((line, index) => JSON.parse(judge.judgeLine(line, index + 1)) as BatchOutcome);
 }

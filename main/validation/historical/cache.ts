@@ -75,16 +75,32 @@ const NUMBER_BITS = new Float64Array(1);
 const NUMBER_UNITS = new Uint16Array(NUMBER_BITS.buffer);
 
 class FieldWriter {
-  /** Reused between calls (they never overlap: each is synchronous); one grown by a huge history is let go. */
+  /** Reused between calls (they never overlap: each is synchronous); one grown by a huge field is let go. */
   private static scratch = new Uint16Array(1 << 16);
   units = FieldWriter.scratch;
   length = 0;
+  /**
+   * The units are hashed whenever the scratch fills, not kept: a 60 MB --batch line wrote some 50 MB
+   * of them, grown by doubling, beside the line itself. Only a single field longer than the scratch grows it.
+   */
+  readonly hash = createHash('sha256');
 
   private room(size: number): void {
     if (this.length + size <= this.units.length) return;
-    const grown = new Uint16Array(Math.max(this.units.length * 2, this.length + size));
-    grown.set(this.units.subarray(0, this.length));
-    this.units = grown;
+    this.flush();
+    if (size > this.units.length) this.units = new Uint16Array(size);
+  }
+
+  /** Hashes what is written so far. */
+  flush(): void {
+    this.hash.update(this.units.subarray(0, this.length));
+    this.length = 0;
+  }
+
+  /** The digest of every unit written so far, writing going on after it. */
+  digestSoFar(): string {
+    this.flush();
+    return this.hash.copy().digest('base64');
   }
 
   tag(tag: number): void {
@@ -131,26 +147,12 @@ class FieldWriter {
   }
 }
 
-/** The SHA-256 of the units written, and of each prefix that ends at one of `ends` (ascending), in one pass. */
-function digests(units: Uint16Array, length: number, ends: readonly number[]): { full: string; atEnds: string[] } {
-  const hash = createHash('sha256');
-  const atEnds: string[] = [];
-  let from = 0;
-  for (const end of ends) {
-    hash.update(units.subarray(from, end));
-    atEnds.push(hash.copy().digest('base64'));
-    from = end;
-  }
-  hash.update(units.subarray(from, length));
-  return { full: hash.digest('base64'), atEnds };
-}
-
 export function historyFingerprints(history: unknown): HistoryFingerprints | null {
   if (!Array.isArray(history)) return null;
   const writer = new FieldWriter();
   try {
     const length = history.length;
-    const prefixEnds: number[] = [];
+    const atEnds: string[] = [];
     // A key where the run before had the same one at the same place is written as that: it is
     // what the reader knows already, and it halves what is hashed (keys repeat run after run).
     let keysBefore: string[] = [];
@@ -160,7 +162,7 @@ export function historyFingerprints(history: unknown): HistoryFingerprints | nul
       if (typeof entry !== 'object' || entry === null) return null;
       const { startedAt, metrics, review, verdict, origin, weight } = entry as Partial<Record<keyof HistoryEntry, unknown>>;
       if (typeof startedAt !== 'string' || typeof metrics !== 'object' || metrics === null) return null;
-      if (index >= length - EXTEND_AT_MOST) prefixEnds.push(writer.length);
+      if (index >= length - EXTEND_AT_MOST) atEnds.push(writer.digestSoFar());
       writer.text(TAG.run, startedAt);
       let place = 0;
       for (const key in metrics) {
@@ -177,8 +179,8 @@ export function historyFingerprints(history: unknown): HistoryFingerprints | nul
         for (const value of [review, verdict, origin, weight]) writer.field(value);
       }
     }
-    const { full, atEnds } = digests(writer.units, writer.length, prefixEnds);
-    const firstPrefix = length - prefixEnds.length;
+    const full = writer.digestSoFar();
+    const firstPrefix = length - atEnds.length;
     // Runs counted in: a prefix's key names how many runs it holds, as the full one does.
     const prefixes = atEnds.map((digest, i) => `${firstPrefix + i}:${digest}`).reverse();
     return { full: `${length}:${full}`, prefixes };
