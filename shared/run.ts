@@ -197,7 +197,9 @@ export function effectiveStatus(run: Pick<RunSummary, 'status' | 'processGone'>)
 
 /** The status as shown: a run whose process is gone (processGone) is what it is, not `running`. */
 export function shownStatus(run: Pick<RunSummary, 'status' | 'processGone'>): string {
-  return run.processGone ? `interrupted (not yet marked: its process ${run.processGone.pid} is gone)` : run.status;
+  if (!run.processGone) return run.status;
+  const { pid, host, writerLockFree } = run.processGone;
+  return writerLockFree ? `interrupted (not yet marked: its process ${pid} on ${host} no longer holds the writer lock)` : `interrupted (not yet marked: its process ${pid} is gone)`;
 }
 
 /** One line per change, as `gatehouse update` and the console's run detail both say it. */
@@ -287,10 +289,12 @@ export const runSummarySchema = z.object({
   sourceWarnings: z.array(sourceWarningSchema).optional(),
   /**
    * Computed as the run is read, never stored: a run stored `running` whose process is gone from
-   * this host (killed, crashed). It is interrupted, but stays `running` in the store until the next
-   * writer takes over the lock and marks it so; readers write nothing.
+   * this host (killed, crashed), or one that no longer holds the writer lock (`writerLockFree`: a
+   * process on another host that died, whose PostgreSQL session ended with it). It is interrupted,
+   * but stays `running` in the store until the next writer takes over the lock and marks it so;
+   * readers write nothing.
    */
-  processGone: z.object({ pid: z.number().int(), host: z.string() }).optional(),
+  processGone: z.object({ pid: z.number().int(), host: z.string(), writerLockFree: z.literal(true).optional() }).optional(),
   /**
    * Set, never stored, on the summary of a run that stopped because its database failed under it
    * (unreachable past the retries, its writer lock lost with its session, its disk refusing writes):

@@ -29,12 +29,14 @@ interface DemoDay {
 /**
  * Fills an empty database with a realistic history of daily runs so the console is alive at once:
  * weekday volumes with quiet weekends, revisions of earlier hearings, a few malformed records,
- * two spikes, one run whose batch fails to write and is isolated. Does nothing when runs exist.
+ * two spikes, one run whose batch fails to write and is isolated. Does nothing when runs exist,
+ * or when the store is not all there.
  */
 export async function seedDemoDatabase(location: string, options: DemoOptions = {}): Promise<{ seeded: boolean; runs: RunSummary[] }> {
-  const existing = await openStore(location);
+  // A store not all there is left as found: the console opens it restore-only (openConsoleStore) and says why.
+  const existing = await openStore(location, { forRestore: true });
   try {
-    if ((await existing.listRuns({ limit: 1 })).length > 0) return { seeded: false, runs: [] };
+    if (existing.damage !== null || (await existing.listRuns({ limit: 1 })).length > 0) return { seeded: false, runs: [] };
   } finally {
     await existing.close();
   }

@@ -22,6 +22,7 @@ import { buildOverview } from './overview.js';
 import { memoryPreferences, type ConsolePreferences } from './preferences.js';
 import { defaultLedgerRates, trialHandlers } from './trials.js';
 import { undoHandlers } from './undo.js';
+import { answeringWhileNotAllThere, restoreOnlyRefusal } from './console-store.js';
 import { validationHandlers } from './validation.js';
 import { requireKnownTask } from '../validation/index.js';
 
@@ -95,37 +96,6 @@ export function createApi(context: ApiContext): ApiHandlers {
   } satisfies ApiHandlers));
 }
 
-/** What a console on a store not all there still answers: what `gatehouse backups list` and `restore` do there, and what they lead to. */
-const ANSWERED_NOT_ALL_THERE: ReadonlySet<string> = new Set(['backups.list', 'backups.restore', 'backups.restores', 'backups.attempts', 'backups.verify', 'operations.active']);
-
-/**
- * A console opened on a store not all there (StoreOptions.forRestore: a table dropped outside
- * Gatehouse) lists and restores its snapshots, as the CLI does; anything else that fails there
- * fails for the damage, and says so with the way out, not as the table it happened to miss first.
- * Once a restore has mended it, the console answers as on any store.
- */
-function answeringWhileNotAllThere(store: Store, handlers: ApiHandlers): ApiHandlers {
-  if (store.damage === null) return handlers;
-  return Object.fromEntries(
-    Object.entries(handlers).map(([method, handler]) => [
-      method,
-      async (...args: never[]) => {
-        try {
-          const result = await (handler as (...given: never[]) => Promise<unknown>)(...args);
-          if (method === 'backups.restore') store.mendedByRestore();
-          return result;
-        } catch (error) {
-          const damage = store.damage;
-          if (damage === null || ANSWERED_NOT_ALL_THERE.has(method)) throw error;
-          throw new GatehouseError(damage.code, `${damage.message}; until a snapshot is restored over it, the console can only list and restore snapshots`, {
-            hint: 'restore a snapshot over it on the Backups page (or gatehouse restore --backup ID --reason TEXT)',
-          });
-        }
-      },
-    ]),
-  ) as ApiHandlers;
-}
-
 function historyPoint(run: RunSummary): HistoryPoint {
   return {
     runId: run.runId,
@@ -147,12 +117,15 @@ async function testConnection(location: string): Promise<{ backend: string; loca
   }
   let store: Store;
   try {
-    store = await openStore(location);
+    // Opened as a console would open it: one not all there is refused for the damage, offering the restore-only mode.
+    store = await openStore(location, { forRestore: true });
   } catch (error) {
     if (error instanceof GatehouseError) throw new GatehouseError(error.code, redactConnectionString(error.message), error.hints === undefined ? {} : { hint: error.hints });
     throw new GatehouseError('DB_UNREACHABLE', `cannot open ${redactConnectionString(location)}`);
   }
   try {
+    const refusal = restoreOnlyRefusal(store, redactConnectionString);
+    if (refusal !== null) throw refusal;
     return { backend: store.backend, location: store.location, hearings: await store.countHearings() };
   } finally {
     await store.close();

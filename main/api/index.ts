@@ -6,6 +6,7 @@ export { createInProcessEngineHost, type EngineHost, type EngineHostOptions, typ
 export type { OperationKind, OperationProgress, OperationRequest } from './long-operations.js';
 export { createWorkerEngineHost } from './worker-engine-host.js';
 export { seedDemoDatabase, type DemoOptions } from './demo.js';
+export { openConsoleStore } from './console-store.js';
 export { rendererFile, type RendererFile } from './renderer-files.js';
 export { CONTENT_SECURITY_POLICY, startHttpServer, type HttpServerOptions, type RunningServer } from './http-server.js';
 export { consoleJudge } from './judge.js';

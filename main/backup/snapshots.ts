@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
-import { atOrAfter, canceledByServer, isDiskFault, newestFirstPage, refuseUnmendable, restoreEventFromRow, storeShape, WriterLockLost, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
+import { atOrAfter, canceledByServer, causedBy, isDiskFault, newestFirstPage, refuseUnmendable, restoreEventFromRow, storeShape, WriterLockLost, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
 import type { BackupsDeleteReport } from '../../shared/api-operations.js';
 import { restoreOperation, retentionPruneOperation, SNAPSHOT_PRUNE_OPERATION, snapshotDeletionOperation, snapshotTakingOperation } from './attempts.js';
 import { asAttempt, withWriterLock } from './lock.js';
@@ -379,11 +379,6 @@ async function settleSafetySnapshot(store: Store, safety: Snapshot, error: unkno
 }
 
 /** Whether `error` or any error it was caused by is such (a lost connection is wrapped by the restore's own failure). */
-function causedBy(error: unknown, such: (e: Error) => boolean): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) if (such(e)) return true;
-  return false;
-}
-
 /** The kept tasks whose last run the restore removed, and the run each names now. */
 function describeRepointed(event: RestoreEvent): string {
   if (event.repointedTasks.length === 0) return '';

@@ -3,10 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { applyCongressApiKey, consoleNotifier, createApi, createWorkerEngineHost, memoryPreferences, notifyRunOutcomes, seedDemoDatabase, startHttpServer } from '../api/index.js';
-import { settleOrphanedRuns } from '../backup/index.js';
-import { openStore } from '../store/index.js';
-import { toErrorPayload } from '../../shared/errors.js';
+import { applyCongressApiKey, consoleNotifier, createApi, createWorkerEngineHost, memoryPreferences, notifyRunOutcomes, openConsoleStore, seedDemoDatabase, startHttpServer } from '../api/index.js';
 import { databaseOption } from './database.js';
 import { cliLog } from './notifier.js';
 import { parseOptions } from './input.js';
@@ -54,10 +51,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     if (seeded) log.info(`seeded a demo history of ${runs.length} runs into ${location}`);
   }
   // Opened not all there all the same (a table dropped outside Gatehouse), as `gatehouse backups list` and `restore` do: the console's Backups page is where it is mended.
-  const store = await openStore(location, { forRestore: true });
-  if (store.damage !== null) log.warn(`${store.damage.message}; the console lists and restores its snapshots only, until one is restored over it (Backups page)`);
-  // A run left `running` when a server was killed shows at once as interrupted, with its resume hint.
-  else await settleOrphanedRuns(store).catch((error: unknown) => log.warn(`runs left running were not checked: ${toErrorPayload(error).message}`));
+  const store = await openConsoleStore(location, (line) => log.warn(line));
   const engine = createWorkerEngineHost({ location, sourceOptions: { maxWaitPerRequestMs: sourceFlags.options.maxWaitPerRequestMs, congressBaseUrl: sourceFlags.options.congressBaseUrl } });
   const staticRoot = flags.static ?? defaultStaticRoot();
   const preferences = memoryPreferences();

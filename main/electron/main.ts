@@ -6,10 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { app, BrowserWindow, dialog, Notification, session } from 'electron';
 import { RUN_EVENT_CHANNEL } from '../../shared/api.js';
-import { consoleNotifier, createApi, createWorkerEngineHost, notifyRunOutcomes, osUserCaller, runConsoleScheduler, seedDemoDatabase, type ConsoleNotifications, type EngineHost } from '../api/index.js';
-import { settleOrphanedRuns } from '../backup/index.js';
+import { consoleNotifier, createApi, createWorkerEngineHost, notifyRunOutcomes, openConsoleStore, osUserCaller, runConsoleScheduler, seedDemoDatabase, type ConsoleNotifications, type EngineHost } from '../api/index.js';
 import type { DesktopNotifier } from '../scheduler/index.js';
-import { openStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { redactSecrets } from '../../shared/redact.js';
 import { lockDown } from './hardening.js';
 import { APP_HOST, APP_SCHEME, serveApiOverIpc, serveRecordFilePicker } from './ipc.js';
@@ -67,12 +66,11 @@ async function start(): Promise<void> {
   const location = databaseLocation();
   // First start: a demo history so the console is alive at once. Runs before the window opens.
   await seedDemoDatabase(location);
-  store = await openStore(location);
-  // A run left `running` when the app was killed shows at once as interrupted, with its resume hint.
-  await settleOrphanedRuns(store).catch(() => undefined);
+  const notifications: ConsoleNotifications = { desktop: desktopNotifier, log: appLog(path.join(app.getPath('userData'), 'gatehouse.log')) };
+  // As gatehouse serve opens it: a store not all there restore-only, said in the app's log; the console's pages say it too.
+  store = await openConsoleStore(location, (line) => notifications.log?.(JSON.stringify({ level: 'warn', event: 'store-opened', message: line })));
   const preferences = desktopPreferences(app.getPath('userData'));
   engine = createWorkerEngineHost({ location, workerScript: path.join(__dirname, 'engine-worker.cjs') });
-  const notifications: ConsoleNotifications = { desktop: desktopNotifier, log: appLog(path.join(app.getPath('userData'), 'gatehouse.log')) };
   const openStoreNow = store;
   const notifier = () => consoleNotifier(openStoreNow, preferences, notifications);
   // The desktop app's operator is the user logged in to this computer, for every audit row.

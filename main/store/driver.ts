@@ -153,6 +153,8 @@ export interface WriterLock {
   release(): Promise<void>;
   /** Of the runs left `running`, those whose writer is gone. */
   orphans(running: RunningRun[]): Promise<number[]>;
+  /** Of the runs left `running`, those no writer runs, as a reader can tell from the lock without taking it (process.ts runsWithoutWriter). */
+  runsWithoutWriter(running: RunningRun[]): Promise<number[]>;
 }
 
 /** When a run checks the whole database before it writes (GatehouseStore.checkIntegrity). */

@@ -238,11 +238,18 @@ export function serverShortOfHint(error: unknown): string | undefined {
  * On both backends: the operating system's errno, SQLite's SQLITE_FULL/SQLITE_IOERR, PostgreSQL's disk_full and io_error.
  */
 export function isDiskFault(error: unknown): boolean {
-  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+  return causedBy(error, (cause) => {
     const { code } = cause as { code?: unknown };
-    if (typeof code !== 'string') continue;
-    if (DISK_ERRNOS.has(code) || /^SQLITE_(FULL|IOERR)/.test(code) || POSTGRES_SHORT_OF[code]?.disk === true) return true;
-  }
+    return typeof code === 'string' && (DISK_ERRNOS.has(code) || /^SQLITE_(FULL|IOERR)/.test(code) || POSTGRES_SHORT_OF[code]?.disk === true);
+  });
+}
+
+/**
+ * Whether the error, or an error it was caused by (`cause`, however deep), is such: drivers and
+ * GatehouseError wrap what the server or the operating system said, and the fault lies underneath.
+ */
+export function causedBy(error: unknown, such: (cause: Error) => boolean): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) if (such(cause)) return true;
   return false;
 }
 
@@ -251,9 +258,7 @@ export function isDiskFault(error: unknown): boolean {
  * server out of memory): the same command works once there is room, so it is not a usage error.
  */
 export function isResourceFault(error: unknown): boolean {
-  if (isDiskFault(error)) return true;
-  for (let cause = error; cause instanceof Error; cause = cause.cause) if ((cause as { code?: unknown }).code === '53200') return true;
-  return false;
+  return isDiskFault(error) || causedBy(error, (cause) => (cause as { code?: unknown }).code === '53200');
 }
 
 /**

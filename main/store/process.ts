@@ -33,3 +33,15 @@ export function deadProcessOf(run: { pid: number | null; host: string | null }):
 export function runsOfDeadProcesses(running: RunningRun[]): number[] {
   return running.filter((run) => deadProcessOf(run) !== null).map((run) => run.id);
 }
+
+/**
+ * Of the runs left `running`, those a reader can tell no writer is running, writing nothing: their
+ * process is known dead (deadProcessOf), or — as a run writes only while its process holds the
+ * writer lock — the lock is held by another process, or by nobody. That tells of a process on
+ * another host too, which deadProcessOf cannot. `holder`: who holds the lock now, null for nobody,
+ * undefined when it is held but by whom is not known yet (its row not written): the pid alone then.
+ */
+export function runsWithoutWriter(running: RunningRun[], holder: { pid: number; host: string } | null | undefined): number[] {
+  const holdsIt = (run: RunningRun) => holder === undefined || run.pid === null || (holder !== null && holder.pid === run.pid && holder.host === (run.host ?? os.hostname()));
+  return running.filter((run) => deadProcessOf(run) !== null || !holdsIt(run)).map((run) => run.id);
+}

@@ -3,7 +3,9 @@ import { testBackends } from '../helpers/backends.js';
 import { createApi, createInProcessEngineHost } from '../../main/api/index.js';
 import { tester } from '../helpers/callers.js';
 import { runCli, startCli } from '../helpers/cli.js';
+import Database from 'better-sqlite3';
 import { killedAfterABatch, runsWithACheckpoint } from '../helpers/killed-update.js';
+import { psql } from '../helpers/postgres.js';
 
 describe.each(testBackends())('runs list and runs show after gatehouse update was killed (SIGKILL), on $name', (backend) => {
   afterAll(() => backend.cleanup());
@@ -81,4 +83,35 @@ describe.each(testBackends())('runs list and runs show after gatehouse update wa
       await store.close();
     }
   }, 120_000);
+
+  it('show a run whose process on another host died as interrupted once that process no longer holds the writer lock, in the CLI and the API alike', async () => {
+    const location = await backend.freshLocation();
+    const { runId, pid } = await killedAfterABatch(backend, location, 'synthetic:seed=165,count=200000');
+    // As if started on another host: no pid of this one can tell whether that process lives.
+    const elsewhere = "UPDATE runs SET host = 'another-host'; UPDATE writer_lock SET host = 'another-host'";
+    if (backend.name === 'postgres') await psql(`SET search_path = "${new URL(location).searchParams.get('schema')!}"; ${elsewhere};`);
+    else new Database(location).exec(elsewhere).close();
+
+    const listed = runCli(['runs', 'list', '--db', location, '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const store = await backend.open(location);
+    const api = createApi({ store, engine: createInProcessEngineHost({ location }), transport: 'http', databaseLocation: location });
+    try {
+      const [console] = await api['runs.list']({ limit: 1 }, tester);
+      expect(JSON.parse(listed.stdout)).toEqual([console]);
+      if (backend.name === 'postgres') {
+        // Its session, and with it the advisory lock, ended with the process. Before: `running`, until the next writer.
+        expect(console).toMatchObject({ runId, status: 'running', processGone: { pid, host: 'another-host', writerLockFree: true } });
+        expect(runCli(['runs', 'list', '--db', location]).stdout).toMatch(new RegExp(`^${runId}\\s+interrupted \\(not yet marked: its process ${pid} on another-host no longer holds the writer lock\\)`, 'm'));
+        expect((await api['runs.list']({ limit: 50, status: ['interrupted'] }, tester)).map((run) => run.runId)).toEqual([runId]);
+      } else {
+        // SQLite's lock is its row, which still names that process: it holds the lock until the next writer finds its heartbeat stale.
+        expect(console).toMatchObject({ runId, status: 'running' });
+        expect(console).not.toHaveProperty('processGone');
+      }
+      expect((await store.getRun(runId))!.status).toBe('running');
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../main/api/index.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
-import { runCli, servedUrl, startCli } from '../helpers/cli.js';
+import { printed, runCli, servedUrl, startCli } from '../helpers/cli.js';
 import { callApi } from '../helpers/console-http.js';
 import { psql } from '../helpers/postgres.js';
 
@@ -70,4 +70,22 @@ describe.each(testBackends())('the console served over a database that is not al
     expect(after.result.ok && after.result.data.map((run) => run.runId)).toEqual([1]);
     expect(await callApi(server, 'backups.list', {}, bearer)).toMatchObject({ result: { ok: true, data: { damaged: null } } });
   }, 180_000);
+
+  it('serve --demo (npm start) opens it restore-only as serve does, seeding nothing; a connection test of it says the same damage and mode', async () => {
+    const db = await backend.freshLocation();
+    expect(runCli(['update', '--db', db, '--source', 'synthetic:seed=1,count=3', '--no-snapshot']).code).toBe(0);
+    await dropOutsideGatehouse(backend, db, ['quarantine']);
+
+    const served = startCli(['serve', '--db', db, '--port', '0', '--demo'], { GATEHOUSE_API_TOKEN: API_TOKEN });
+    started.push(served);
+    const [said] = await printed(served, /warning: (.*not all there.*Backups page\))\n/);
+    const notice = said.slice('warning: '.length, -1);
+    expect(notice).toMatch(/no table quarantine.*; the console lists and restores its snapshots only, until one is restored over it \(Backups page\)$/);
+    const url = await servedUrl(served);
+    const server = { port: Number(url.port), url: url.toString() } as RunningServer;
+    expect((await callApi(server, 'backups.list', {}, bearer)).result.ok).toBe(true);
+
+    const tested = await callApi(server, 'settings.testConnection', { location: db }, bearer);
+    expect(tested.result).toMatchObject({ ok: false, error: { code: 'DB_UNREACHABLE', message: notice, hint: expect.stringMatching(/restore a snapshot over it on the Backups page/) } });
+  }, 60_000);
 });

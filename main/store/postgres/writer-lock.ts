@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { WriterLockLost } from '../faults.js';
 import type { WriterLock } from '../driver.js';
-import { runsOfDeadProcesses, type RunningRun } from '../process.js';
+import { runsOfDeadProcesses, runsWithoutWriter, type RunningRun } from '../process.js';
 import type { LockAttempt, LockClaim, LockHolder } from '../types.js';
 import { connectSession, isConnectionError, isLockTimeout, withClient, type PostgresTarget, type Queryable } from './connection.js';
 
@@ -120,6 +120,19 @@ export class PostgresWriterLock implements WriterLock {
     const holders = await withClient(this.pool, this.target, (client) => client.query<{ pid: number }>(HOLDER_PIDS, [this.target.schema]));
     if (!holders.rows.some((row) => row.pid !== ownPid)) return running.map((run) => run.id);
     return runsOfDeadProcesses(running);
+  }
+
+  /**
+   * The advisory lock, not the row, says whether anyone holds it: a writer whose process died on any
+   * host lost it with its session, so a run it left `running` is not being written.
+   */
+  async runsWithoutWriter(running: RunningRun[]): Promise<number[]> {
+    if (running.length === 0) return [];
+    const holder = await withClient(this.pool, this.target, async (client) => {
+      const holders = await client.query<{ pid: number }>(HOLDER_PIDS, [this.target.schema]);
+      return holders.rows.length === 0 ? null : ((await this.readHolder(client)) ?? undefined);
+    });
+    return runsWithoutWriter(running, holder);
   }
 
   private async readHolder(db: Queryable): Promise<LockHolder | null> {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { sql } from 'kysely';
 import { GatehouseError } from '../../../shared/errors.js';
 import type { QuarantineEntry } from '../../../shared/record.js';
@@ -6,7 +7,7 @@ import { slices } from '../../../shared/slices.js';
 import type { StoredRunDetail } from '../../../shared/api.js';
 import type { Db, StoreDriver } from '../driver.js';
 import { newestFirstPage } from '../keyset.js';
-import { deadProcessOf, runsOfDeadProcesses } from '../process.js';
+import { deadProcessOf } from '../process.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
 import { readStoredContent } from '../hearing-content.js';
 import { checkpointFromRow, jsonOrNull, quarantineFromRow, rawToJson, runFromRow, textSafe } from '../rows.js';
@@ -370,7 +371,7 @@ export class RunRepository {
     const row = await this.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
     if (!row) return null;
     const batches = await this.db.selectFrom('batches').selectAll().where('runId', '=', runId).orderBy('seq').execute();
-    const [run] = await this.withCheckpointCounts([{ ...runFromRow(row), ...processGone(row) }]);
+    const [run] = await this.withCheckpointCounts(await this.withWriterGone([row]));
     return { ...run!, batchList: batches as BatchRecord[] };
   }
 
@@ -399,7 +400,24 @@ export class RunRepository {
       )
       .$call((q) => newestFirstPage(q, query, 50))
       .execute();
-    return this.withCheckpointCounts(rows.map((row) => ({ ...runFromRow(row), ...processGone(row) })));
+    return this.withCheckpointCounts(await this.withWriterGone(rows));
+  }
+
+  /** The runs as read, each stored `running` that no writer runs flagged processGone (writerGone). */
+  private async withWriterGone<Row extends Parameters<typeof runFromRow>[0] & RunningRow>(rows: Row[]): Promise<RunSummary[]> {
+    const gone = new Set(await this.runsWithoutWriter(rows.filter((row) => row.status === 'running')));
+    return rows.map((row) => ({ ...runFromRow(row), ...writerGone(row, gone.has(row.id)) }));
+  }
+
+  /**
+   * Of runs read `running`, those no writer runs (WriterLock.runsWithoutWriter), asked of the lock
+   * after they were read: one that ended and let the lock go meanwhile is read again, and left out.
+   */
+  private async runsWithoutWriter(running: RunningRow[]): Promise<number[]> {
+    const judged = await this.driver.writerLock.runsWithoutWriter(running.map(({ id, pid, host }) => ({ id, pid, host })));
+    if (judged.length === 0) return [];
+    const still = await this.db.selectFrom('runs').select('id').where('id', 'in', judged).where('status', '=', 'running').execute();
+    return still.map((row) => row.id);
   }
 
   /**
@@ -423,7 +441,7 @@ export class RunRepository {
 
   /** The runs stored `running` whose process is gone from this host: interrupted, not yet marked. */
   private async runsWithProcessGone(): Promise<number[]> {
-    return runsOfDeadProcesses(await this.db.selectFrom('runs').select(['id', 'pid', 'host']).where('status', '=', 'running').execute());
+    return this.runsWithoutWriter(await this.db.selectFrom('runs').select(['id', 'status', 'pid', 'host']).where('status', '=', 'running').execute());
   }
 
   /** A run that does not exist is NOT_FOUND, not an empty list (a mistyped id must not read as "nothing quarantined"). */
@@ -468,12 +486,16 @@ export async function countHearings(db: Db): Promise<number> {
   return Number(row.n);
 }
 
+type RunningRow = { id: number; status: string; pid: number | null; host: string | null };
+
 /**
- * A run stored `running` whose process is gone from this host, judged as the writer lock's orphans
- * are when it is not held (deadProcessOf): flagged as read, with nothing written, so a killed run is
- * not shown as going until the next writer marks it.
+ * A run stored `running` that no writer runs, flagged as read, with nothing written, so a killed run
+ * is not shown as going until the next writer marks it: its process gone from this host
+ * (deadProcessOf), or, `lockFree`, one that holds no writer lock — known on another host too.
  */
-function processGone(row: { status: string; pid: number | null; host: string | null }): Pick<RunSummary, 'processGone'> {
-  const dead = row.status === 'running' ? deadProcessOf(row) : null;
-  return dead ? { processGone: dead } : {};
+function writerGone(row: RunningRow, lockFree: boolean): Pick<RunSummary, 'processGone'> {
+  if (row.status !== 'running') return {};
+  const dead = deadProcessOf(row);
+  if (dead) return { processGone: dead };
+  return lockFree && row.pid !== null ? { processGone: { pid: row.pid, host: row.host ?? os.hostname(), writerLockFree: true } } : {};
 }

@@ -6,7 +6,7 @@ import type { WriterLock } from '../driver.js';
 import { WriterLockLost } from '../faults.js';
 import { ENVIRONMENT_FAULT_CODE, openFailure } from './open.js';
 import { checkBeforeWrite, withoutBusyWait, writeGateOf } from './write-gate.js';
-import { isProcessAlive, runsOfDeadProcesses, type RunningRun } from '../process.js';
+import { isProcessAlive, runsOfDeadProcesses, runsWithoutWriter, type RunningRun } from '../process.js';
 import type { LockAttempt, LockClaim, LockHolder } from '../types.js';
 
 /**
@@ -121,6 +121,11 @@ export class SqliteWriterLock implements WriterLock {
    */
   async orphans(running: RunningRun[]): Promise<number[]> {
     return this.held ? running.map((run) => run.id) : runsOfDeadProcesses(running);
+  }
+
+  /** The lock row names its holder; none, or another process, and a run left `running` is not being written. */
+  async runsWithoutWriter(running: RunningRun[]): Promise<number[]> {
+    return running.length === 0 ? [] : runsWithoutWriter(running, this.readHolder());
   }
 
   /** A stale heartbeat, a dead process on this host, or a row this thread failed to release: nobody holds it. */
