@@ -29,6 +29,19 @@ export async function connectToPostgres(): Promise<pg.Client> {
   return client;
 }
 
+/**
+ * Some session waits for a lock on a table of `schema` (pg_locks, read live even inside the caller's
+ * transaction). Scoped to the schema, not the server: another test file's sessions waiting on the
+ * same server (a second vitest worker, another suite) are not this test's state.
+ */
+export async function waitsForTableOf(client: pg.Client, schema: string): Promise<boolean> {
+  const { rows } = await client.query(
+    'SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT l.granted AND n.nspname = $1 LIMIT 1',
+    [schema],
+  );
+  return rows.length > 0;
+}
+
 /** What an operator types in psql: one statement from a session of its own, outside Gatehouse. */
 export async function psql(statement: string): Promise<void> {
   const client = await connectToPostgres();

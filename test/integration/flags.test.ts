@@ -109,10 +109,11 @@ describe.each(testBackends())('feature flags on $name', (backend) => {
     const location = await backend.freshLocation();
     const setter = await backend.open(location);
     const unsetter = await backend.open(location);
+    const schema = new URL(location).searchParams.get('schema')!;
     const outside = new pg.Client({ connectionString: location.replace(/[?&]schema=[^&]*/, '') });
     await outside.connect();
     try {
-      await outside.query(`SET search_path TO "${new URL(location).searchParams.get('schema')!}"`);
+      await outside.query(`SET search_path TO "${schema}"`);
       // The set's audit event is held at its insert: the outside session holds the id it will draw, uncommitted.
       await outside.query('BEGIN');
       const { rows } = await outside.query<{ next: string }>(`SELECT nextval('flag_events_id_seq') + 1 AS next`);
@@ -123,7 +124,8 @@ describe.each(testBackends())('feature flags on $name', (backend) => {
       // Support lifts the kill meanwhile, from another process: it waits for the kill, or it would have read "nothing stored".
       let lifted = false;
       const lift = unsetFlag(unsetter, { flag: 'ADAPTIVE_BATCHES', scope: 'kill', reason: 'batches fixed', operator: 'bo' }).finally(() => (lifted = true));
-      const waitingBehindKill = async () => (await outside.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE cardinality(pg_blocking_pids(pid)) > 0 AND NOT (pg_backend_pid() = ANY(pg_blocking_pids(pid)))')).rows[0]!.n > 0;
+      // A session of this store (not another test's on the same server) waits behind someone other than the outside session.
+      const waitingBehindKill = async () => (await outside.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND cardinality(pg_blocking_pids(pid)) > 0 AND NOT (pg_backend_pid() = ANY(pg_blocking_pids(pid)))', [`gatehouse:${schema}`.slice(0, 63)])).rows[0]!.n > 0;
       while (!lifted && !(await waitingBehindKill())) await new Promise((resolve) => setImmediate(resolve));
       await outside.query('ROLLBACK');
       await Promise.all([kill, lift]);

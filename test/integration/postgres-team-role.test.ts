@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { stagingCopyTarget } from '../../main/store/index.js';
+import { snapshotSchemaPrefix, stagingCopyTarget } from '../../main/store/index.js';
+import { stagingCopySchema } from '../../main/store/postgres/target.js';
 import { availablePostgresBackend, connectToPostgres, PG_URL, psql, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
 
 const backend = await availablePostgresBackend();
@@ -117,10 +118,12 @@ describe.skipIf(backend === null)('a PostgreSQL role that reads and writes a sto
     await psql(readWriteGrants(schema));
     const staging = asRole(urlWithSchema(`${schema}_staging`));
     const trial = () => runCli(['trial', '--db', asRole(location), '--staging', staging, '--control', '1', '--json']);
+    // This store's schemas and any a trial of it could make (staging, its copy, snapshots): not another test's on the same server.
+    const ours = (name: string) => name.startsWith(schema) || name === stagingCopySchema(`${schema}_staging`) || [schema, `${schema}_staging`].some((s) => name.startsWith(snapshotSchemaPrefix(s)));
     const schemasNow = async () => {
       const client = await connectToPostgres();
       try {
-        return (await client.query<{ name: string }>("SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE 'gh\\_%' ORDER BY 1")).rows.map((row) => row.name);
+        return (await client.query<{ name: string }>("SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE 'gh\\_%' ORDER BY 1")).rows.map((row) => row.name).filter(ours);
       } finally {
         await client.end();
       }

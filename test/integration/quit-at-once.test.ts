@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { addTask } from '../../main/scheduler/index.js';
 import { openStore } from '../../main/store/index.js';
 import { printed, runCli, startCli } from '../helpers/cli.js';
-import { availablePostgresBackend, PG_URL } from '../helpers/postgres.js';
+import { availablePostgresBackend, PG_URL, waitsForTableOf } from '../helpers/postgres.js';
 
 /**
  * A second Ctrl-C (or SIGTERM) to `gatehouse update`, `gatehouse tasks run` or `gatehouse scheduler --once` quits at once, its run left mid-batch: it says
@@ -54,8 +54,7 @@ describe.skipIf(!postgres)('a second signal to a command running one update whil
         await dba.query('BEGIN');
         // The checkpoints' table alone (two could deadlock with the run's own locks): its next batch waits to record itself.
         await dba.query(`LOCK TABLE "${schema}".batches IN ACCESS EXCLUSIVE MODE`);
-        const waiting = () => dba.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()").then((r) => r.rows[0].n as number);
-        while ((await waiting()) === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+        while (!(await waitsForTableOf(dba, schema))) await new Promise((resolve) => setTimeout(resolve, 10));
         update.child.kill(signal);
         await printed(update, /send again to quit at once/);
         update.child.kill(signal);

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { runUpdate } from '../../main/engine/index.js';
 import { copyToStaging } from '../../main/store/index.js';
 import { MIGRATION_LOCK_CLASS } from '../../main/store/postgres/target.js';
-import { availablePostgresBackend, connectToPostgres } from '../helpers/postgres.js';
+import { availablePostgresBackend, connectToPostgres, waitsForTableOf } from '../helpers/postgres.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
 
 const postgres = await availablePostgresBackend();
@@ -20,12 +20,11 @@ async function migrationUnderWay(schema: string): Promise<pg.Client> {
   return migration;
 }
 
-/** Whether a session (the copy's) is waiting for a lock the migration holds: asked from a session of its own, as pg_stat_activity is read once per transaction. */
-async function copyWaitingOnTheMigration(): Promise<boolean> {
+/** Whether a session (the copy's) is waiting for a lock the migration holds on a table of the source schema. */
+async function copyWaitingOnTheMigration(schema: string): Promise<boolean> {
   const watcher = await connectToPostgres();
   try {
-    const { rows } = await watcher.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()");
-    return rows[0]!.n > 0;
+    return await waitsForTableOf(watcher, schema);
   } finally {
     await watcher.end();
   }
@@ -58,7 +57,7 @@ describe.skipIf(!postgres)('a staging copy made while the source schema is being
     const migration = await migrationUnderWay(schema);
     try {
       const copying = copyToStaging(source, staging, (location) => backend.open(location));
-      await expect.poll(copyWaitingOnTheMigration, { timeout: 20_000 }).toBe(true);
+      await expect.poll(() => copyWaitingOnTheMigration(schema), { timeout: 20_000 }).toBe(true);
       await migration.query('COMMIT');
       await copying;
     } finally {

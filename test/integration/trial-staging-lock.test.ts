@@ -20,13 +20,22 @@ afterAll(() => Promise.all(backends.map((backend) => backend.cleanup())));
 /** Five weeks of daily runs in a session period, through the real engine. */
 async function seededSource(backend: TestBackend): Promise<string> {
   const source = await backend.freshLocation();
-  const store = await backend.open(source);
+  if (backend.name !== 'sqlite') return seedInto(backend, source);
+  // SQLite: seeded once per file, then copied byte for byte (a closed database file is all of it); each test writes its own copy.
+  sqliteTemplate ??= backend.freshLocation().then((template) => seedInto(backend, template));
+  fs.copyFileSync(await sqliteTemplate, source);
+  return source;
+}
+let sqliteTemplate: Promise<string> | undefined;
+
+async function seedInto(backend: TestBackend, location: string): Promise<string> {
+  const store = await backend.open(location);
   try {
     await seedSyntheticHistory(store, { days: 35, firstDay: new Date('2025-02-24T00:00:00Z') });
   } finally {
     await store.close();
   }
-  return source;
+  return location;
 }
 
 async function ledgerOf(backend: TestBackend, staging: string) {
