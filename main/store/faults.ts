@@ -267,12 +267,12 @@ export function isEnvironmentFault(error: unknown): boolean {
   return typeof code === 'string' && ENVIRONMENT_ERRNOS.has(code);
 }
 
-/** PostgreSQL's query_canceled: the server's statement_timeout passed, or an administrator's pg_cancel_backend. An update retries it like a busy database, then the run stops. */
+/** PostgreSQL's query_canceled: the server's statement_timeout passed, or an administrator's pg_cancel_backend. An update's run stops at it, resumable, without retrying (engine/transient-retry.ts). */
 const QUERY_CANCELED_SQLSTATE = '57014';
 
 /**
  * A rollback's or restore's statement the server canceled (QUERY_CANCELED_SQLSTATE), or null when
- * `error` is not that. Classed transient for an update, whose batch is retried, it escaped a rollback
+ * `error` is not that. Classed transient for an update, which then blames no record for it, it escaped a rollback
  * or a restore — one transaction, asked once — as "unexpected error: canceling statement due to
  * statement timeout", exit 1, with no word that nothing was changed or of the timeout to raise.
  * `failed`: what failed ("rollback of run 4 failed"); `nothingDone`: what the transaction leaves.
@@ -307,11 +307,12 @@ export function statementCanceled(location: string, error: unknown): GatehouseEr
 }
 
 /**
- * A run's reason when the server kept canceling its statement through the retries: not a database
- * "unreachable or busy", and not one a resume gets past before the setting is raised.
+ * A run's reason when the server canceled its statement (not retried: the same statement would be
+ * canceled again): not a database "unreachable or busy", and not one a resume gets past before the
+ * setting is raised.
  */
-export function canceledRunReason(retried: boolean, said: string): string {
-  return `the PostgreSQL server canceled a statement${retried ? ' on every try' : ''} (its statement_timeout for the role Gatehouse connects as, or an administrator's pg_cancel_backend): ${said}; if its statement_timeout (SHOW statement_timeout) ended it, raise that for the role (ALTER ROLE … SET statement_timeout = 0) before resuming`;
+export function canceledRunReason(said: string): string {
+  return `the PostgreSQL server canceled a statement (its statement_timeout for the role Gatehouse connects as, or an administrator's pg_cancel_backend): ${said}; if its statement_timeout (SHOW statement_timeout) ended it, raise that for the role (ALTER ROLE … SET statement_timeout = 0) before resuming`;
 }
 
 /** PostgreSQL's lock_not_available: lock_timeout passed behind another session's lock. Like SQLITE_BUSY, retried, then the run stops. */
