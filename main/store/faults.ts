@@ -354,6 +354,34 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+const lostAtCommit = new WeakSet<object>();
+
+/**
+ * Marks `error`, the connection's failure as its COMMIT was sent: the server may have committed
+ * before it went, or not — nothing on this side tells which. Kept beside the error, as
+ * refusedWhileWriting is, so a batch's engine sees the driver's own error; a command's transaction
+ * says it (CommitOutcomeUnknown).
+ */
+export function lostDuringCommit(error: unknown): unknown {
+  if (typeof error === 'object' && error !== null) lostAtCommit.add(error);
+  return error;
+}
+
+export function wasLostDuringCommit(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && lostAtCommit.has(error);
+}
+
+/**
+ * A transaction whose connection was lost during its COMMIT (lostDuringCommit), as its command says
+ * it: the connection's failure (`lost`, DB_UNREACHABLE), then that whether it went through cannot be
+ * told — not "nothing was changed", which only a failure before COMMIT can say.
+ */
+export class CommitOutcomeUnknown extends GatehouseError {
+  constructor(lost: GatehouseError) {
+    super(lost.code, `${lost.message}; the connection was lost during its COMMIT, so whether that went through cannot be told from here`, { hint: lost.hints, cause: lost });
+  }
+}
+
 /** The writer lock is gone (its session died, another writer may hold it now): stop before the next COMMIT. */
 export class WriterLockLost extends GatehouseError {
   constructor(location: string, why: string) {
