@@ -1,6 +1,7 @@
 import type { ApiHandlers } from '../../shared/api.js';
 import type { FlagEventView } from '../../shared/api-operations.js';
 import type { HistoryEvent, HistoryEventKind } from '../../shared/api-history.js';
+import { environmentFailure } from '../engine/index.js';
 import { flagDefinition, flagEventView, flagStore } from '../flags/index.js';
 import { listRestores, undoJournal, type RollbackEventRecord } from '../backup/index.js';
 import type { RestoreEvent, Store } from '../store/index.js';
@@ -35,8 +36,9 @@ export function historyHandlers(store: Store): HistoryHandlers {
         try {
           events.push(...(await source(store, { since, limit })));
         } catch (error) {
-          // One unreadable audit (a damaged snapshot manifest) must not hide the others.
-          unavailable.push({ kind, why: error instanceof Error ? error.message : String(error) });
+          // One unreadable audit (a damaged snapshot manifest) must not hide the others; what the database refused is said as everywhere (a canceled statement).
+          const said = environmentFailure(store, error);
+          unavailable.push({ kind, why: said instanceof Error ? said.message : String(said) });
         }
       }
       return { events: events.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id)), unavailable };

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
-import { atOrAfter, canceledByServer, causedBy, isDiskFault, newestFirstPage, refuseUnmendable, restoreEventFromRow, storeShape, WriterLockLost, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
+import { atOrAfter, canceledByServer, causedBy, CommitOutcomeUnknown, isDiskFault, newestFirstPage, refuseUnmendable, restoreEventFromRow, storeShape, WriterLockLost, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
 import type { BackupsDeleteReport } from '../../shared/api-operations.js';
 import { restoreOperation, retentionPruneOperation, SNAPSHOT_PRUNE_OPERATION, snapshotDeletionOperation, snapshotTakingOperation } from './attempts.js';
 import { asAttempt, withWriterLock } from './lock.js';
@@ -362,9 +362,12 @@ function safetySnapshotFailed(restoring: Snapshot, error: unknown): unknown {
  */
 async function settleSafetySnapshot(store: Store, safety: Snapshot, error: unknown): Promise<unknown> {
   if (!(error instanceof GatehouseError)) return error;
-  const said = (outcome: string) => new GatehouseError(error.code, `${error.message}; ${outcome}`, { hint: error.hints, cause: error });
+  const said = (outcome: string, hint = error.hints) => new GatehouseError(error.code, `${error.message}; ${outcome}`, { hint, cause: error });
+  if (causedBy(error, (e) => e instanceof CommitOutcomeUnknown)) return said(`its safety snapshot ${safety.id}, the database as it was before the restore, is kept`, whetherRestored(safety));
   if (causedBy(error, (e) => e instanceof GatehouseError && e.code === 'DB_UNREACHABLE')) {
-    return said(`its safety snapshot ${safety.id} is kept: the connection to the server was lost, so whether the restore committed cannot be told from here (gatehouse backups restores lists it if it did)`);
+    // Lost before its COMMIT (one lost during it is CommitOutcomeUnknown): nothing was restored, but the copy is not removed through a database just lost.
+    const lost = store.backend === 'postgres' ? 'the connection to the server was lost' : 'the database file was deleted or moved';
+    return said(`its safety snapshot ${safety.id} is kept: ${lost} before the restore's COMMIT, so nothing was restored, and nothing is removed through it; delete the copy with gatehouse backups delete once the database answers again`);
   }
   // Removing it would be a write without the lock, which another writer may hold by now.
   if (causedBy(error, (e) => e instanceof WriterLockLost)) {
@@ -376,6 +379,15 @@ async function settleSafetySnapshot(store: Store, safety: Snapshot, error: unkno
     return said(`its safety snapshot ${safety.id} is kept: removing it failed (${(removal as Error).message}); delete it with gatehouse backups delete`);
   }
   return said(`its safety snapshot ${safety.id}, the database as it still is, was removed`);
+}
+
+/** Where an operator sees whether a restore cut at its COMMIT went through, and what to do either way. */
+function whetherRestored(safety: Snapshot): { cli: string; console: string } {
+  const otherwise = (restoreAgain: string, deleteIt: string) => `if it does not, nothing was restored: ${restoreAgain}, and delete safety snapshot ${safety.id} (${deleteIt})`;
+  return {
+    cli: `gatehouse backups restores lists this restore if it was made (the database is then the snapshot's); ${otherwise('run the restore again', `gatehouse backups delete --id ${safety.id}`)}`,
+    console: `the Backups page lists this restore among the restores if it was made (the database is then the snapshot's); ${otherwise('restore it again', 'Delete on the Backups page')}`,
+  };
 }
 
 /** Whether `error` or any error it was caused by is such (a lost connection is wrapped by the restore's own failure). */

@@ -4,7 +4,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import { anomalyMessages } from '../../shared/validation.js';
 import { actorName } from '../flags/index.js';
 import { acceptHeldRun, ANOMALY_REVIEWS, backtest, EXPECTED_REASON_KINDS, listAnomalousRuns, markAnomalies, markAnomaly } from '../validation/index.js';
-import { openExistingStore, withStore } from './database.js';
+import { withStore } from './database.js';
 import { collectRepeated, parseOptions, POSITIONAL_IDS, withOperator } from './input.js';
 import { printApiJson, printJson, printTable } from './output.js';
 import { counted } from '../../shared/plural.js';
@@ -27,17 +27,13 @@ export function registerAnomaliesCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (flags: CommonFlags & { open?: boolean; limit?: string; after?: string }) => {
       const query = parseOptions(anomaliesListInputSchema, { open: flags.open ?? false, limit: flags.limit, after: flags.after });
-      const store = await openExistingStore(flags.db);
-      try {
-        const list = await listAnomalousRuns(store, query);
-        if (flags.json) return printApiJson('anomalies.list', list);
-        printTable(
-          ['run', 'task', 'status', 'started', 'runs', 'last run', 'review', 'anomalies'],
-          list.map((a) => [a.runId, a.task, a.status, a.startedAt, a.runCount, a.runCount > 1 ? `${a.lastRunId} (${a.lastStartedAt})` : null, a.review, anomalyMessages(a.anomalies)]),
-        );
-      } finally {
-        await store.close();
-      }
+      // Through withStore, as every other command: a read the database refused (a statement the server canceled) was an "unexpected error", exit 1.
+      const list = await withStore(flags.db, (store) => listAnomalousRuns(store, query));
+      if (flags.json) return printApiJson('anomalies.list', list);
+      printTable(
+        ['run', 'task', 'status', 'started', 'runs', 'last run', 'review', 'anomalies'],
+        list.map((a) => [a.runId, a.task, a.status, a.startedAt, a.runCount, a.runCount > 1 ? `${a.lastRunId} (${a.lastStartedAt})` : null, a.review, anomalyMessages(a.anomalies)]),
+      );
     });
   anomalies
     .command('mark')
@@ -131,20 +127,15 @@ export function registerBacktestCommand(program: Command): void {
     .option('--all', 'list every judged run, not only those that would have alerted')
     .option('--json', 'print JSON')
     .action(async (flags: CommonFlags & { all?: boolean }) => {
-      const store = await openExistingStore(flags.db);
-      try {
-        const report = await backtest(store, { all: flags.all ?? false });
-        if (flags.json) return printJson(report);
-        process.stdout.write(
-          `${report.runsJudged} runs judged: ${report.alerted} would have alerted, ${report.ok} ok, ${report.insufficientHistory} with too little history\n`,
-        );
-        const rules = Object.entries(report.byRule).sort((a, b) => b[1] - a[1]);
-        if (rules.length > 0) printTable(['rule', 'runs'], rules);
-        if (report.runs.length > 0) {
-          printTable(['run', 'task', 'started', 'verdict', 'stored', 'review', 'rules'], report.runs.map((r) => [r.runId, r.task, r.startedAt, r.verdict, r.storedVerdict, r.review, r.rules.join(', ')]));
-        }
-      } finally {
-        await store.close();
+      const report = await withStore(flags.db, (store) => backtest(store, { all: flags.all ?? false }));
+      if (flags.json) return printJson(report);
+      process.stdout.write(
+        `${report.runsJudged} runs judged: ${report.alerted} would have alerted, ${report.ok} ok, ${report.insufficientHistory} with too little history\n`,
+      );
+      const rules = Object.entries(report.byRule).sort((a, b) => b[1] - a[1]);
+      if (rules.length > 0) printTable(['rule', 'runs'], rules);
+      if (report.runs.length > 0) {
+        printTable(['run', 'task', 'started', 'verdict', 'stored', 'review', 'rules'], report.runs.map((r) => [r.runId, r.task, r.startedAt, r.verdict, r.storedVerdict, r.review, r.rules.join(', ')]));
       }
     });
 }

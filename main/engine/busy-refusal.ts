@@ -62,7 +62,7 @@ export function withBusyWriteRefusals<H extends Record<string, (...args: never[]
  * scheduler's runs alike (runFlaggedUpdate), and every other API handler (withBusyWriteRefusals).
  */
 export function environmentFailure(store: Store, error: unknown): unknown {
-  // Classed transient for an update's retries, but a command asked once has no retry to wait for.
+  // Classed transient so that an update blames no record for it, but said at once: a command is asked once.
   if (isCanceledByServer(error)) return statementCanceled(store.location, error);
   if (error instanceof GatehouseError || store.classifyError(error) !== 'environment') return error;
   if (isStorePartMissing(error)) return storePartMissing(store.backend, store.location, (error as Error).message, error);

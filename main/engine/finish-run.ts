@@ -122,7 +122,7 @@ export function faultReason(store: Store, failure: unknown, retried = true): str
   const said = isStorePartMissing(failure) ? storePartMissing(store.backend, store.location, (failure as Error).message, failure) : failure;
   const message = redactedMessage(said).replace(/\s+/g, ' ').trim();
   // A statement the server canceled (its statement_timeout) was neither unreachable nor busy: a resume fails alike until the setting is raised.
-  if (isCanceledByServer(failure)) return canceledRunReason(retried, message);
+  if (isCanceledByServer(failure)) return canceledRunReason(message);
   const busy = retried ? 'the database stayed unreachable or busy after retries' : 'the database was unreachable or busy';
   const cause = failure instanceof WriterLockLost
     ? null

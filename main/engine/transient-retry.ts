@@ -1,4 +1,4 @@
-import type { Store } from '../store/index.js';
+import { isCanceledByServer, type Store } from '../store/index.js';
 
 /** Runs database work with the transient retries of the run it belongs to. */
 export type Retry = <T>(work: () => Promise<T>) => Promise<T>;
@@ -35,6 +35,14 @@ export interface RetryPolicy {
  * database — batches, planning lookups, checkpoints, opening and finishing the run. Anything else,
  * or a fault that outlasts the retries, is thrown to the caller. Each retry is said: what the run
  * waits for, which try it is, and what happens when the tries run out.
+ *
+ * A statement the PostgreSQL server canceled (isCanceledByServer) is thrown at its first failure.
+ * Its statement_timeout cancels the same statement over the same rows again: five retries only
+ * made the run wait five timeouts and the backoff (9.5 s at a 1 s timeout, minutes at a realistic
+ * one) before stopping as it stops now; and an administrator's pg_cancel_backend meant that
+ * statement to stop, not to run again. The run stops interrupted, resumable, its reason naming the
+ * setting to raise (canceledRunReason): no wait for another writer or a connection is saved by
+ * retrying it, which is what the retries are for.
  */
 export async function retryTransient<T>(policy: RetryPolicy, work: () => Promise<T>): Promise<T> {
   const limit = policy.budget?.spent ? SPENT_RETRY_LIMIT : TRANSIENT_RETRY_LIMIT;
@@ -42,6 +50,8 @@ export async function retryTransient<T>(policy: RetryPolicy, work: () => Promise
     try {
       return await work();
     } catch (error) {
+      // Classed transient so that no record is blamed for it, but not retried (above): the run stops at once.
+      if (isCanceledByServer(error)) throw error;
       const transient = policy.store.classifyError(error) === 'transient';
       if (!transient || attempt >= limit || policy.signal?.aborted) throw givenUp(policy, error, transient);
       const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt);

@@ -272,12 +272,12 @@ export function isEnvironmentFault(error: unknown): boolean {
   return typeof code === 'string' && ENVIRONMENT_ERRNOS.has(code);
 }
 
-/** PostgreSQL's query_canceled: the server's statement_timeout passed, or an administrator's pg_cancel_backend. An update retries it like a busy database, then the run stops. */
+/** PostgreSQL's query_canceled: the server's statement_timeout passed, or an administrator's pg_cancel_backend. An update's run stops at it, resumable, without retrying (engine/transient-retry.ts). */
 const QUERY_CANCELED_SQLSTATE = '57014';
 
 /**
  * A rollback's or restore's statement the server canceled (QUERY_CANCELED_SQLSTATE), or null when
- * `error` is not that. Classed transient for an update, whose batch is retried, it escaped a rollback
+ * `error` is not that. Classed transient for an update, which then blames no record for it, it escaped a rollback
  * or a restore — one transaction, asked once — as "unexpected error: canceling statement due to
  * statement timeout", exit 1, with no word that nothing was changed or of the timeout to raise.
  * `failed`: what failed ("rollback of run 4 failed"); `nothingDone`: what the transaction leaves.
@@ -312,11 +312,12 @@ export function statementCanceled(location: string, error: unknown): GatehouseEr
 }
 
 /**
- * A run's reason when the server kept canceling its statement through the retries: not a database
- * "unreachable or busy", and not one a resume gets past before the setting is raised.
+ * A run's reason when the server canceled its statement (not retried: the same statement would be
+ * canceled again): not a database "unreachable or busy", and not one a resume gets past before the
+ * setting is raised.
  */
-export function canceledRunReason(retried: boolean, said: string): string {
-  return `the PostgreSQL server canceled a statement${retried ? ' on every try' : ''} (its statement_timeout for the role Gatehouse connects as, or an administrator's pg_cancel_backend): ${said}; if its statement_timeout (SHOW statement_timeout) ended it, raise that for the role (ALTER ROLE … SET statement_timeout = 0) before resuming`;
+export function canceledRunReason(said: string): string {
+  return `the PostgreSQL server canceled a statement (its statement_timeout for the role Gatehouse connects as, or an administrator's pg_cancel_backend): ${said}; if its statement_timeout (SHOW statement_timeout) ended it, raise that for the role (ALTER ROLE … SET statement_timeout = 0) before resuming`;
 }
 
 /** PostgreSQL's lock_not_available: lock_timeout passed behind another session's lock. Like SQLITE_BUSY, retried, then the run stops. */
@@ -356,6 +357,34 @@ export class SavepointLost extends Error {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+const lostAtCommit = new WeakSet<object>();
+
+/**
+ * Marks `error`, the connection's failure as its COMMIT was sent: the server may have committed
+ * before it went, or not — nothing on this side tells which. Kept beside the error, as
+ * refusedWhileWriting is, so a batch's engine sees the driver's own error; a command's transaction
+ * says it (CommitOutcomeUnknown).
+ */
+export function lostDuringCommit(error: unknown): unknown {
+  if (typeof error === 'object' && error !== null) lostAtCommit.add(error);
+  return error;
+}
+
+export function wasLostDuringCommit(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && lostAtCommit.has(error);
+}
+
+/**
+ * A transaction whose connection was lost during its COMMIT (lostDuringCommit), as its command says
+ * it: the connection's failure (`lost`, DB_UNREACHABLE), then that whether it went through cannot be
+ * told — not "nothing was changed", which only a failure before COMMIT can say.
+ */
+export class CommitOutcomeUnknown extends GatehouseError {
+  constructor(lost: GatehouseError) {
+    super(lost.code, `${lost.message}; the connection was lost during its COMMIT, so whether that went through cannot be told from here`, { hint: lost.hints, cause: lost });
+  }
 }
 
 /** The writer lock is gone (its session died, another writer may hold it now): stop before the next COMMIT. */

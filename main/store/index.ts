@@ -11,7 +11,7 @@ export type * from './snapshot-types.js';
 export type { Db, QueryLayer } from './driver.js';
 export { byCodeOrder, inCodeOrder, joinedTransaction } from './driver.js';
 export { columnsOf, snakeCase, type Database, type TableName } from './schema.js';
-export { abandonedConnections, canceledByServer, canceledRunReason, causedBy, isCanceledByServer, statementCanceled, DatabaseGone, holdForGood, isDiskFault, isLockTimeout, isResourceFault, serverShortOfHint, isPrivilegeMissing, isStorePartMissing, notAllThere, NOT_WRITABLE_HINT, privilegeMissing, recordRefusedIn, storePartMissing, WriterLockLost, type DatabaseOption } from './faults.js';
+export { abandonedConnections, canceledByServer, canceledRunReason, causedBy, CommitOutcomeUnknown, isCanceledByServer, statementCanceled, DatabaseGone, holdForGood, isDiskFault, isLockTimeout, isResourceFault, serverShortOfHint, isPrivilegeMissing, isStorePartMissing, notAllThere, NOT_WRITABLE_HINT, privilegeMissing, recordRefusedIn, storePartMissing, WriterLockLost, type DatabaseOption } from './faults.js';
 export { noRelatedTotals, RELATED_TABLES, withPlannedRelated, writtenCountViolations, type RelatedTable, type RelatedTotals } from './hearing-rows.js';
 export { contentHash } from './hearing-content.js';
 export { atOrAfter, newestFirstPage, type KeysetPage } from './keyset.js';

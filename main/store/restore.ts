@@ -2,7 +2,7 @@ import { type ExpressionBuilder, type Selectable, sql } from 'kysely';
 import type { RepointedTask } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { byCodeOrder, type Db } from './driver.js';
-import { canceledByServer, DatabaseGone } from './faults.js';
+import { canceledByServer, CommitOutcomeUnknown, DatabaseGone } from './faults.js';
 import { rewriteMigrationRecord, storeShape } from './damaged.js';
 import type { Backend } from './types.js';
 import { refoldWhereStale } from './repositories/anomaly-folds.js';
@@ -120,9 +120,12 @@ async function repointTasksPastRemovedRuns(trx: Db): Promise<RepointedTask[]> {
 /**
  * Any failure of a restore, whichever backend: it happened in one transaction, so nothing was
  * restored, and the message says so whatever failed — a lost connection or a lost writer lock too,
- * which support staff would otherwise read as a restore cut off half-way. Their code stays.
+ * which support staff would otherwise read as a restore cut off half-way. Their code stays. But a
+ * connection lost during its COMMIT (CommitOutcomeUnknown) may have let it through: that is said
+ * instead, and where to see which.
  */
 export function restoreFailure(snapshot: Snapshot, error: unknown): GatehouseError {
+  if (error instanceof CommitOutcomeUnknown) return new GatehouseError(error.code, `restore from snapshot ${snapshot.id} may or may not have been made: ${error.message}`, { cause: error });
   const failed = `restore from snapshot ${snapshot.id} failed`;
   if (!(error instanceof GatehouseError)) return canceledByServer(failed, 'nothing was restored', error) ?? new GatehouseError('DB_NOT_WRITABLE', `${failed}: ${(error as Error).message}; nothing was restored`, { cause: error });
   // A lost lock's own hint is a run's ("resume the run"): a restore is simply asked again.

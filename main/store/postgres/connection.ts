@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
 import { redactSecrets } from '../../../shared/redact.js';
-import { isLockTimeout, serverShortOfHint } from '../faults.js';
+import { isCanceledByServer, isLockTimeout, serverShortOfHint, statementCanceled } from '../faults.js';
 import { connectionConfig, type PostgresTarget } from './target.js';
 
 export { isLockTimeout };
@@ -131,8 +131,13 @@ function whyUnreachable(error: unknown): string {
 /** The server was reached and ended the session itself (pg_terminate_backend, a shutdown, a crash): not a URL or a server that is not there. */
 const SESSION_ENDED_BY_SERVER = new Set(['57P01', '57P02']);
 
-/** A connection failure as people read it: which server (password removed) and why. */
+/**
+ * A connection failure as people read it: which server (password removed) and why. Some callers
+ * (a trial's staging copy) pass every failure of their session through here: a statement the server
+ * canceled was no failure to reach it, and is said as every command says it (statementCanceled).
+ */
 export function unreachable(target: PostgresTarget, error: unknown): GatehouseError {
+  if (isCanceledByServer(error)) return statementCanceled(target.location, error);
   const { code, message } = (error ?? {}) as { code?: unknown; message?: string };
   if (typeof code === 'string' && SESSION_ENDED_BY_SERVER.has(code)) {
     return new GatehouseError('DB_UNREACHABLE', `PostgreSQL at ${target.location} ended this session: ${redactSecrets(message || code)}`, {

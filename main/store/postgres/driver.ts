@@ -3,7 +3,7 @@ import { PostgresDialect, sql, type SqlBool } from 'kysely';
 import type pg from 'pg';
 import { GatehouseError } from '../../../shared/errors.js';
 import { containsWith, queryLayer, type BulkHearingWriter, type Db, type IntegrityPolicy, type StoreDriver } from '../driver.js';
-import { DEFAULT_LOCK_WAIT_MS, isCanceledByServer, isPrivilegeMissing, isStorePartMissing, missingTables, noDatabaseAt, storePartMissing } from '../faults.js';
+import { CommitOutcomeUnknown, DEFAULT_LOCK_WAIT_MS, isCanceledByServer, isPrivilegeMissing, isStorePartMissing, lostDuringCommit, missingTables, noDatabaseAt, storePartMissing, wasLostDuringCommit } from '../faults.js';
 import { snakeCase, TABLES } from '../schema.js';
 import { applyMigrations } from '../migrations/index.js';
 import { isNotAllThere } from '../damaged.js';
@@ -161,7 +161,7 @@ function inTransaction<T>(
     try {
       await (typeof begin === 'string' ? client.query(begin) : begin(client));
       const result = await work(client);
-      await client.query(dryRun ? 'ROLLBACK' : 'COMMIT');
+      await client.query(dryRun ? 'ROLLBACK' : 'COMMIT').catch((error: unknown) => Promise.reject(!dryRun && isConnectionError(error) ? lostDuringCommit(error) : error));
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
@@ -243,11 +243,15 @@ class PostgresDriver implements StoreDriver {
     return this.queryTransaction(options.dryRun ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN', fenced, options.dryRun);
   }
 
-  /** `work` over the query layer in a transaction of its own; a connection failure reads as DB_UNREACHABLE. */
+  /**
+   * `work` over the query layer in a transaction of its own; a connection failure reads as
+   * DB_UNREACHABLE, and one during the COMMIT says that whether it went through cannot be told.
+   */
   private queryTransaction<T>(begin: string, work: (trx: Db, client: pg.PoolClient) => Promise<T>, dryRun = false): Promise<T> {
-    return inTransaction(this.pool, this.target, begin, (client) => work(kyselyOver(client), client), dryRun).catch((error: unknown) =>
-      Promise.reject(asUnreachable(this.target, error)),
-    );
+    return inTransaction(this.pool, this.target, begin, (client) => work(kyselyOver(client), client), dryRun).catch((error: unknown) => {
+      const said = asUnreachable(this.target, error);
+      return Promise.reject(wasLostDuringCommit(error) && said instanceof GatehouseError ? new CommitOutcomeUnknown(said) : said);
+    });
   }
 
   /**
