@@ -279,12 +279,15 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
     await withStore(async (store) => {
       const time = manualClock('2026-03-01T00:00:00Z');
       await addTask(store, { name: 'daily', cron: '0 * * * *', source: 'synthetic:seed=1,count=5' }, time.clock());
-      await store.createRun({ mode: 'batch', batchSize: 50, task: 'daily', source: 'x', startedAt: time.clock().toISOString(), pid: process.pid, host: 'elsewhere', flags: {}, resumedFrom: null });
+      // That process writes its run as every writer does: holding the writer lock (a run whose writer let go of it is not going on).
+      const runId = await store.createRun({ mode: 'batch', batchSize: 50, task: 'daily', source: 'x', startedAt: time.clock().toISOString(), pid: process.pid, host: os.hostname(), flags: {}, resumedFrom: null });
+      expect(await store.acquireWriterLock({ runId, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 120_000 })).toMatchObject({ acquired: true });
       const runs: string[] = [];
       const { scheduler } = schedulerFor(store, time, runs);
       time.set('2026-03-01T01:00:00Z');
-      expect((await scheduler.tick()).entries).toMatchObject([{ task: 'daily', outcome: 'skipped' }]);
+      expect((await scheduler.tick()).entries).toMatchObject([{ task: 'daily', outcome: 'skipped', reason: 'the previous run of this task is still going' }]);
       expect(runs).toEqual([]);
+      await store.releaseWriterLock();
     });
   });
 
