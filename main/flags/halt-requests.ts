@@ -65,6 +65,16 @@ export function requestedHalts(store: Pick<Store, 'writerNotes'>): RequestedHalt
   return requests;
 }
 
+/**
+ * Whether a halt is being set now, for a run to poll between its safe points (UpdateOptions.stopAsked):
+ * one read of the requests' folder, no database read. Undefined where no request is ever left (PostgreSQL
+ * stores the change at once, and the run reads it at its next safe point).
+ */
+export function haltAsked(store: Pick<Store, 'writerNotes'>): (() => boolean) | undefined {
+  if (!store.writerNotes) return undefined;
+  return () => requestedHalts(store).length > 0;
+}
+
 /** The rows read, with each requested halt in place of what its scope stores: the flags as they will be once the requests are stored. */
 export function withRequestedHalts(rows: readonly HaltRow[], requests: readonly RequestedHalt[]): HaltRow[] {
   const requested = new Set(requests.map((request) => request.row.scope));

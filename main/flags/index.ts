@@ -32,3 +32,4 @@ export { GLOBAL_SCOPE, KILL_SCOPE, parseScope, TASK_NAME_PATTERN, taskOfScope, t
 export { anomalyHold, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions } from './run-options.js';
 export { MidRunKills } from './mid-run-kills.js';
 export { HALT_FLAG, haltInForce, haltText, refuseWhileHalted, type Halt } from './halt.js';
+export { haltAsked } from './halt-requests.js';
