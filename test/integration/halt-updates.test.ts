@@ -231,6 +231,29 @@ describe('HALT_UPDATES on SQLite: a halt request never stored stops no run', () 
     }
   }, 30_000);
 
+  it('taken by a run that then never lets the database go, the flag change waits for it to stop a bounded time and says so, storing nothing', async () => {
+    const db = await configured(backend);
+    // Another connection's write transaction holds the file, as a run stopping would, and never ends.
+    const holder = new Database(db);
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      const setting = startCli(['flags', 'set', 'HALT_UPDATES', 'true', '--scope', 'kill', '--reason', REASON, '--db', db], { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: '500' });
+      await haltRequested(db);
+      // Taken as a run takes it (WriterNotes: one rename), well within the writer's first wait.
+      const folder = `${db}.writer-notes`;
+      const note = fs.readdirSync(folder).find((name) => name.endsWith('.note'))!;
+      fs.renameSync(path.join(folder, note), path.join(folder, note.replace(/\.note$/, '.taken')));
+      const refused = await setting.done;
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/cannot write now: the run holding the database took the request to halt it, but had not let the database go \d+ s after it was asked to stop; HALT_UPDATES was not stored, nothing was changed/);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    await withStoreAt(backend, db, async (store) => expect(await flagStore(store).history({ flag: 'HALT_UPDATES' })).toEqual([]));
+    expect(fs.existsSync(`${db}.writer-notes`)).toBe(false);
+  }, 30_000);
+
   it('left by a flag writer killed while it waited for the write lock, or overdue, it stops no later all-or-nothing run and is cleared', async () => {
     const db = await configured(backend);
     // Another connection's write transaction holds the file: `flags set` leaves its request and waits; killed there, it never stores the halt.
