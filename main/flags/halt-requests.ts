@@ -43,7 +43,7 @@ export async function withHaltRequest<T>(store: HaltRequestStore, change: FlagCh
 }
 
 /** How many more lock waits a halt's writer gives the run that took its request to roll back and let the database go. */
-const WAITS_FOR_THE_STOPPING_RUN = 6;
+const WAITS_FOR_THE_STOPPING_RUN = 4;
 
 /**
  * The change, once the run that took its request has stopped: it is rolling back, and a halt it
@@ -60,7 +60,10 @@ async function writtenOnceStopped<T>(store: HaltRequestStore, write: () => Promi
       if (wait < WAITS_FOR_THE_STOPPING_RUN) continue;
       const seconds = Math.round(((1 + WAITS_FOR_THE_STOPPING_RUN) * store.lockWaitMs) / 1000);
       throw new GatehouseError('LOCK_HELD', `cannot write now: the run holding the database took the request to halt it, but had not let the database go ${seconds} s after it was asked to stop; ${HALT_FLAG} was not stored, nothing was changed`, {
-        hint: `the run stops as interrupted once its rollback ends: set ${HALT_FLAG} again then, or stop the run (Ctrl+C, or SIGINT to its process)`,
+        hint: {
+          cli: `the run stops as interrupted once its rollback ends: set ${HALT_FLAG} again then, or stop the run (Ctrl+C, or SIGINT to its process)`,
+          console: `the run stops as interrupted once its rollback ends: set ${HALT_FLAG} again then, or stop the run (Stop on its run page)`,
+        },
         cause: error,
       });
     }

@@ -237,7 +237,7 @@ describe('HALT_UPDATES on SQLite: a halt request never stored stops no run', () 
     const holder = new Database(db);
     holder.exec('BEGIN IMMEDIATE');
     try {
-      const setting = startCli(['flags', 'set', 'HALT_UPDATES', 'true', '--scope', 'kill', '--reason', REASON, '--db', db], { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: '500' });
+      const setting = startCli(['flags', 'set', 'HALT_UPDATES', 'true', '--scope', 'kill', '--reason', REASON, '--db', db], { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: '800' });
       await haltRequested(db);
       // Taken as a run takes it (WriterNotes: one rename), well within the writer's first wait.
       const folder = `${db}.writer-notes`;
