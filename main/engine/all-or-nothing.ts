@@ -23,7 +23,7 @@ export async function runAllOrNothing(
   committer: BatchCommitter,
   items: AsyncIterable<SourceItem>,
   /** `continuation`: how an interrupted run's reason ends (UpdateOptions.continuation). */
-  options: { windowSize: number; chunkSize: number; signal?: AbortSignal; continuation: string; beforeCommitting?: (runId: number) => Promise<void> },
+  options: { windowSize: number; chunkSize: number; signal?: AbortSignal; continuation: string; beforeCommitting?: (runId: number) => Promise<void>; stopAsked?: () => boolean },
 ): Promise<{ outcome: 'committed' | 'rolled_back' | 'interrupted'; error: string | null; batch: BatchRecord | null }> {
   const all = new PendingBatch(false);
   const started = run.clock();
@@ -40,20 +40,28 @@ export async function runAllOrNothing(
         if (plannedRelated !== null) plannedRelated = withPlannedRelated(plannedRelated, chunk.changes);
         chunk = new PendingBatch();
       };
+      const safePoint = async () => options.beforeCommitting?.(run.runId);
+      const watch = options.stopAsked && options.beforeCommitting ? new StopWatch(() => !options.signal?.aborted && options.stopAsked!(), safePoint) : null;
       // A stop asked for at a safe point (HALT_UPDATES, UpdateOptions.beforeCommitting) rolls the one transaction back whole.
       const stopIfAsked = async () => {
-        await options.beforeCommitting?.(run.runId);
+        await watch?.idle();
+        await safePoint();
         if (options.signal?.aborted) throw new Interrupted();
       };
-      for await (const window of inWindows(source.items(), options.windowSize)) {
-        await stopIfAsked();
-        for (const item of await planner.plan(window)) {
-          all.add(item);
-          chunk.add(item);
-          if (chunk.changes.length >= options.chunkSize) await writeChunk();
+      try {
+        for await (const window of inWindows(source.items(), options.windowSize)) {
+          await stopIfAsked();
+          for (const item of await planner.plan(window)) {
+            all.add(item);
+            chunk.add(item);
+            if (chunk.changes.length >= options.chunkSize) await writeChunk();
+          }
         }
+        await writeChunk();
+      } finally {
+        // No look once the run goes on to commit: a stop taken then would be one the run did not heed.
+        watch?.stop();
       }
-      await writeChunk();
       await stopIfAsked();
       // A source that listed nothing gave the update nothing to batch: no batch and no checkpoint, as in batch mode (runBatches).
       if (all.size === 0) return;
@@ -83,6 +91,70 @@ export async function runAllOrNothing(
 }
 
 class Interrupted extends Error {}
+
+/** How often an all-or-nothing run looks for a stop asked of it between its safe points (StopWatch). */
+const LOOK_FOR_A_STOP_EVERY_MS = 100;
+
+/**
+ * Between an all-or-nothing run's safe points. A window of a slow source (Congress.gov at its rate
+ * limit: one detail request per meeting) takes minutes, and a halt's writer waits only its lock wait
+ * (halt-requests.ts) for the run to take its request. A timer asks `asked` (cheap, no database read:
+ * not one call per record) and when a stop is asked runs the safe point's `check` at once; a halt it
+ * takes aborts the run's signal, which abandons the source's fetch under way (nothing is committed,
+ * so nothing is lost) and stops the run at its next safe point. One check at a time; its failure is
+ * the next safe point's, as if that point had read it.
+ */
+class StopWatch {
+  private timer: NodeJS.Timeout | null = null;
+  private checking: Promise<void> = Promise.resolve();
+  private failure: { error: unknown } | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly asked: () => boolean,
+    private readonly check: () => Promise<void>,
+  ) {
+    this.lookLater();
+  }
+
+  /** Once the check under way (if any) has ended; throws what it threw. */
+  async idle(): Promise<void> {
+    await this.checking;
+    if (this.failure) throw this.failure.error;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private lookLater(): void {
+    if (this.stopped || this.failure) return;
+    this.timer = setTimeout(() => this.look(), LOOK_FOR_A_STOP_EVERY_MS);
+    this.timer.unref();
+  }
+
+  private askedNow(): boolean {
+    try {
+      return this.asked();
+    } catch {
+      // Asked from a timer, where a throw would end the process: a request that cannot be read carries no word (the safe points still read the flags).
+      return false;
+    }
+  }
+
+  private look(): void {
+    this.timer = null;
+    if (!this.askedNow()) return this.lookLater();
+    this.checking = this.check().then(
+      () => this.lookLater(),
+      (error: unknown) => {
+        this.failure = { error };
+      },
+    );
+  }
+}
 
 /**
  * The one transaction, its opening retried as a batch's is: a database busy or unreachable at BEGIN

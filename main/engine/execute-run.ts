@@ -56,7 +56,7 @@ export async function executeRun(options: UpdateOptions, run: Execution, beforeF
     const windowSize = Math.min(MAXIMUM_WINDOW, Math.max(run.batchSize, MINIMUM_WINDOW));
     const sizes = new BatchSizes(run.batchSize, options.batchCeiling ?? null);
     if (run.mode === 'all-or-nothing') {
-      const result = await runAllOrNothing(context, planner, committer, items, { windowSize, chunkSize: run.batchSize, signal: options.signal, continuation: continuation(options, run.runId), beforeCommitting: options.beforeCommitting });
+      const result = await runAllOrNothing(context, planner, committer, items, { windowSize, chunkSize: run.batchSize, signal: options.signal, continuation: continuation(options, run.runId), beforeCommitting: options.beforeCommitting, stopAsked: options.stopAsked });
       if (result.batch) run.emit({ type: 'batch-finished', runId: run.runId, batch: result.batch, metrics: run.state.metrics });
       status = result.outcome === 'committed' ? statusFromCounts(run.state) : result.outcome;
       error = result.error;

@@ -51,6 +51,12 @@ export interface UpdateOptions {
    * run as interrupted with the transaction rolled back whole, nothing written.
    */
   beforeCommitting?: (runId: number) => Promise<void>;
+  /**
+   * Whether a stop is being asked of the run now, cheaply (no database read): polled on a timer
+   * between an all-or-nothing run's safe points, which runs `beforeCommitting` at once when it says
+   * yes, so a slow source's window does not keep the stop waiting (all-or-nothing.ts, StopWatch).
+   */
+  stopAsked?: () => boolean;
   task?: string | null;
   /** Who started the run ("Ada", "the scheduler (task daily)"): its writer-lock row names them to anyone it refuses. */
   operator?: string;

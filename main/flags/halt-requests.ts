@@ -1,3 +1,4 @@
+import { GatehouseError } from '../../shared/errors.js';
 import type { Store } from '../store/index.js';
 import type { FlagChange, StoredFlagValue } from './flag-store.js';
 import { HALT_FLAG } from './halt.js';
@@ -22,22 +23,50 @@ export type HaltRequestStore = Pick<Store, 'writerNotes' | 'lockWaitMs' | 'class
  * (WriterNotes) the run reads at its safe points: it takes it, stops, and rolls its transaction back,
  * and the change, still waiting for the lock, is then stored and audited as on PostgreSQL. The note
  * is withdrawn once the change is stored or refused; a writer that dies first leaves one that never
- * reaches a run (WriterNotes). When the run took it as the wait ran out, the change waits once more:
- * the run that stopped for it is rolling back, and a halt it stopped for must end up stored.
+ * reaches a run (WriterNotes). When the run took it as the wait ran out, the change waits on
+ * (writtenOnceStopped): the run that stopped for it is rolling back, and a halt it stopped for must end up stored.
  */
 export async function withHaltRequest<T>(store: HaltRequestStore, change: FlagChange, write: () => Promise<T>): Promise<T> {
   const notes = store.writerNotes;
   if (notes === null || change.flag !== HALT_FLAG || change.valueJson !== 'true') return write();
-  // Past two waits for the lock (the change's, and its wait once more) the writer has given up.
+  // Pending only through the change's first wait (taken or withdrawn as it ends); past twice that, its writer hung and it stops no run.
   const id = leftNote(store, haltRow(change), new Date(Date.now() + 2 * store.lockWaitMs));
   if (id === null) return write();
   try {
     return await write();
   } catch (error) {
-    if (notes.withdraw(id) === 'taken' && store.classifyError(error) === 'transient') return await write();
+    if (notes.withdraw(id) === 'taken' && store.classifyError(error) === 'transient') return await writtenOnceStopped(store, write);
     throw error;
   } finally {
     notes.withdraw(id);
+  }
+}
+
+/** How many more lock waits a halt's writer gives the run that took its request to roll back and let the database go. */
+const WAITS_FOR_THE_STOPPING_RUN = 4;
+
+/**
+ * The change, once the run that took its request has stopped: it is rolling back, and a halt it
+ * stopped for must end up stored, so the writer does not give up after one more wait (a large
+ * transaction's rollback, a slow disk). Bounded all the same: a run that took the request and
+ * never lets the database go is said so, not waited on for good. A run that died let it go.
+ */
+async function writtenOnceStopped<T>(store: HaltRequestStore, write: () => Promise<T>): Promise<T> {
+  for (let wait = 1; ; wait++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (store.classifyError(error) !== 'transient') throw error;
+      if (wait < WAITS_FOR_THE_STOPPING_RUN) continue;
+      const seconds = Math.round(((1 + WAITS_FOR_THE_STOPPING_RUN) * store.lockWaitMs) / 1000);
+      throw new GatehouseError('LOCK_HELD', `cannot write now: the run holding the database took the request to halt it, but had not let the database go ${seconds} s after it was asked to stop; ${HALT_FLAG} was not stored, nothing was changed`, {
+        hint: {
+          cli: `the run stops as interrupted once its rollback ends: set ${HALT_FLAG} again then, or stop the run (Ctrl+C, or SIGINT to its process)`,
+          console: `the run stops as interrupted once its rollback ends: set ${HALT_FLAG} again then, or stop the run (Stop on its run page)`,
+        },
+        cause: error,
+      });
+    }
   }
 }
 
@@ -63,6 +92,16 @@ export function requestedHalts(store: Pick<Store, 'writerNotes'>): RequestedHalt
     requests.push({ id: note.id, row: { flag: HALT_FLAG, scope: row.scope, valueJson: 'true', updatedAt: row.updatedAt, updatedBy: row.updatedBy, reason: typeof row.reason === 'string' ? row.reason : null } });
   }
   return requests;
+}
+
+/**
+ * Whether a halt is being set now, for a run to poll between its safe points (UpdateOptions.stopAsked):
+ * one read of the requests' folder, no database read. Undefined where no request is ever left (PostgreSQL
+ * stores the change at once, and the run reads it at its next safe point).
+ */
+export function haltAsked(store: Pick<Store, 'writerNotes'>): (() => boolean) | undefined {
+  if (!store.writerNotes) return undefined;
+  return () => requestedHalts(store).length > 0;
 }
 
 /** The rows read, with each requested halt in place of what its scope stores: the flags as they will be once the requests are stored. */

@@ -1,8 +1,9 @@
 import { GatehouseError } from '../../shared/errors.js';
+import type { RunSummary } from '../../shared/run.js';
 import type { Store } from '../store/index.js';
 import { resolvedFrom } from './evaluate.js';
 import { flagStore, type StoredFlagValue } from './flag-store.js';
-import { GLOBAL_SCOPE, taskScope } from './scope.js';
+import { GLOBAL_SCOPE, KILL_SCOPE, taskScope } from './scope.js';
 
 /** The kill switch that stops updates: read when a run would start and at every batch boundary of one under way. */
 export const HALT_FLAG = 'HALT_UPDATES';
@@ -36,6 +37,21 @@ export function haltFrom(rows: readonly (StoredFlagValue & { reason: string | nu
   const scope = resolution.scope ?? GLOBAL_SCOPE;
   const stored = rows.find((row) => row.flag === HALT_FLAG && row.scope === scope);
   return { scope, by: stored?.updatedBy ?? 'unknown', at: stored?.updatedAt ?? 'unknown', reason: stored?.reason ?? null };
+}
+
+/**
+ * The halt that stopped `run`, as the run recorded it (MidRunKills): its last HALT_UPDATES change,
+ * when its stop reason names that very halt (a resumed run keeps the changes of its earlier part,
+ * and may have stopped for something else since). Null when no halt stopped it. The run's own word,
+ * not the flags read after it: on SQLite a halt's change waits for the run's rollback, and may not
+ * be stored yet when its caller asks.
+ */
+export function haltThatStopped(run: Pick<RunSummary, 'status' | 'error' | 'flagChanges'>): Halt | null {
+  if (run.status !== 'interrupted') return null;
+  const change = (run.flagChanges ?? []).filter((recorded) => recorded.flag === HALT_FLAG && recorded.applied).at(-1);
+  if (!change) return null;
+  const halt = { scope: change.scope ?? KILL_SCOPE, by: change.killedBy, at: change.killedAt, reason: change.reason ?? null };
+  return run.error?.startsWith(`stopped by ${haltText(halt)}`) ? halt : null;
 }
 
 /** "HALT_UPDATES (scope kill), set by ada at …: "incident 42"": who stopped updates, when and why. */

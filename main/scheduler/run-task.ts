@@ -1,6 +1,6 @@
 import type { RunEvent, RunStatus, RunSummary } from '../../shared/run.js';
 import { environmentFailure, notResumedWhenBusy, runUpdate, taskContinuation, type BatchSettings, type UpdateOptions } from '../engine/index.js';
-import { anomalyHold, booleanFlag, haltText, MidRunKills, refuseWhileHalted, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions, type FlagValues, type Halt } from '../flags/index.js';
+import { anomalyHold, booleanFlag, haltAsked, haltText, MidRunKills, refuseWhileHalted, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions, type FlagValues, type Halt } from '../flags/index.js';
 import { openSource, type RecordSource, type SourceOptions } from '../sources/index.js';
 import { snapshotBeforeRun, type RetentionPolicy, type SnapshotRequest } from '../backup/index.js';
 import { historicalJudge } from '../validation/index.js';
@@ -90,6 +90,7 @@ async function flaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: 
       return changed ? batchSettings(runOptionsFromFlags(kills.flags, explicit)) : null;
     },
     beforeCommitting: async (runId) => halting.stop(await kills.beforeCommitting(runId, task ?? null)),
+    stopAsked: haltAsked(request.store),
     task,
     flags,
     resumeRunId: request.resumeRunId,

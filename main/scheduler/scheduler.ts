@@ -3,7 +3,7 @@ import type { RunSummary } from '../../shared/run.js';
 import { type ErrorCode, GatehouseError, isGatehouseError, type Surface } from '../../shared/errors.js';
 import { redactedMessage } from '../../shared/redact.js';
 import { environmentFailure } from '../engine/index.js';
-import { flagToActOn, haltInForce, haltText, type FlagResolution, type Halt } from '../flags/index.js';
+import { flagToActOn, haltInForce, haltText, haltThatStopped, type FlagResolution, type Halt } from '../flags/index.js';
 import type { Store } from '../store/index.js';
 import { retryAfterFailures } from './backoff.js';
 import { countOfTimes, latestBetween, nextOccurrence, type ScheduledTimes, storedCronProblem, timesBetween } from './cron.js';
@@ -67,6 +67,8 @@ export class Scheduler {
    * are over. The task's next time resumes them rather than waiting on them for good.
    */
   private readonly stoppedByDatabase = new Set<number>();
+  /** The halt that stopped a run this scheduler fired, by its tick entry (recordOutcome). */
+  private readonly stoppedByHalt = new WeakMap<TickEntry, Halt>();
 
   constructor(private readonly options: SchedulerOptions) {
     this.watch = new StoreWatch({ store: options.store, clock: options.clock, notifier: options.notifier, log: (fields) => this.log(fields), surface: options.surface ?? 'cli' });
@@ -218,7 +220,10 @@ export class Scheduler {
       if (summary.databaseFault) this.stoppedByDatabase.add(summary.runId);
       await taskStore(this.options.store).recordRun(task.name, summary.runId);
       this.log({ event: 'task-finished', task: task.name, scheduledFor, runId: summary.runId, status: summary.status, ...alsoResumed });
-      return { task: task.name, outcome: 'ran', scheduledFor, runId: summary.runId, status: summary.status, ...alsoResumed };
+      const entry: TickEntry = { task: task.name, outcome: 'ran', scheduledFor, runId: summary.runId, status: summary.status, ...alsoResumed };
+      const halt = haltThatStopped(summary);
+      if (halt) this.stoppedByHalt.set(entry, halt);
+      return entry;
     } catch (error) {
       // The database that cannot be asked now, not the task, failed: the tick ends on it (said once), no failure counted.
       if (this.cannotBeAskedNow(error)) throw error;
@@ -245,13 +250,11 @@ export class Scheduler {
     if (entry.outcome === 'skipped') return null;
     // Stopped with the scheduler: the next tick resumes it, and says then whether the source works.
     if (entry.outcome === 'ran' && entry.status === 'interrupted' && this.options.signal?.aborted) return null;
-    // Stopped by HALT_UPDATES: an operator's decision, not the task failing; the next time after the halt is lifted resumes it.
-    if (entry.outcome === 'ran' && entry.status === 'interrupted') {
-      const halt = await this.haltedNow(task);
-      if (halt) {
-        this.log({ event: 'task-halted', task: task.name, runId: entry.runId, halt: haltText(halt), backoff: 'not counted: stopped by HALT_UPDATES' });
-        return null;
-      }
+    // Stopped by HALT_UPDATES (as the run recorded it): an operator's decision, not the task failing; the next time after the halt is lifted resumes it.
+    const halt = this.stoppedByHalt.get(entry);
+    if (entry.outcome === 'ran' && halt) {
+      this.log({ event: 'task-halted', task: task.name, runId: entry.runId, halt: haltText(halt), backoff: 'not counted: stopped by HALT_UPDATES' });
+      return null;
     }
     const tasks = taskStore(this.options.store);
     if (entry.outcome === 'ran' && !FAILED_RUNS.includes(entry.status)) {

@@ -12,9 +12,10 @@ import { sqliteBackend, testBackends, withStoreAt, type TestBackend } from '../h
 import { operatorCaller } from '../helpers/callers.js';
 import { waitForCheckpoint } from '../helpers/checkpoints.js';
 import { printed, runCli, startCli } from '../helpers/cli.js';
+import { FAKE_API_KEY, startFakeCongress, stopAtDetail } from '../helpers/congress-server.js';
 import { domainFingerprint } from '../helpers/domain-rows.js';
 import { countedQueries } from '../helpers/counted-queries.js';
-import { arraySource, hearingRecords } from '../helpers/records.js';
+import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 
 const SOURCE = 'synthetic:seed=21,count=20000';
@@ -204,6 +205,54 @@ describe.each(testBackends())('HALT_UPDATES stops updates under way and refuses 
 describe('HALT_UPDATES on SQLite: a halt request never stored stops no run', () => {
   const backend = sqliteBackend();
   afterAll(() => backend.cleanup());
+
+  it('with a slow source (a Congress.gov detail that does not answer), the all-or-nothing run takes the request within the flag change\'s wait: it stops, rolls back, and the halt is stored', async () => {
+    const recent = new Date(Date.now() - 86_400_000).toISOString();
+    const server = await startFakeCongress({ house: Array.from({ length: 5 }, (_, i) => hearingRecord(830000 + i, { updateDate: recent })) });
+    const db = await configured(backend);
+    let running: ReturnType<typeof startCli> | null = null;
+    try {
+      // The second detail is never answered: the run has fetched its first record and waits on the source, far from a window's end.
+      const waitingOnSource = new Promise<void>((resolve) => stopAtDetail(server, 2, resolve));
+      running = startCli(['update', '--db', db, '--source', `congress:${server.baseUrl}`, '--mode', 'all-or-nothing', '--no-snapshot', '--json'], { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY });
+      await waitingOnSource;
+      const set = await startCli(['flags', 'set', 'HALT_UPDATES', 'true', '--scope', 'global', '--reason', REASON, '--operator', 'support-sam', '--db', db, '--json'], { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: '2000' }).done;
+      expect(set.code, set.stderr).toBe(0);
+      const summary = JSON.parse((await running.done).stdout) as RunSummary;
+      expect(summary.status).toBe('interrupted');
+      expect(summary.error).toMatch(/^stopped by HALT_UPDATES \(scope global\), set by support-sam at \S+: "incident 42: upstream sends bad dates"; nothing was committed — resume with --resume 1$/);
+      expect(summary.flagChanges).toEqual([expect.objectContaining({ flag: 'HALT_UPDATES', scope: 'global', killedBy: 'support-sam', killedAt: JSON.parse(set.stdout).at, batch: null, applied: true })]);
+      await withStoreAt(backend, db, async (store) => expect((await store.loadHearings(['830000'])).size).toBe(0));
+      expect(fs.existsSync(`${db}.writer-notes`)).toBe(false);
+    } finally {
+      running?.child.kill('SIGKILL');
+      await running?.done;
+      await server.close();
+    }
+  }, 30_000);
+
+  it('taken by a run that then never lets the database go, the flag change waits for it to stop a bounded time and says so, storing nothing', async () => {
+    const db = await configured(backend);
+    // Another connection's write transaction holds the file, as a run stopping would, and never ends.
+    const holder = new Database(db);
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      const setting = startCli(['flags', 'set', 'HALT_UPDATES', 'true', '--scope', 'kill', '--reason', REASON, '--db', db], { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: '800' });
+      await haltRequested(db);
+      // Taken as a run takes it (WriterNotes: one rename), well within the writer's first wait.
+      const folder = `${db}.writer-notes`;
+      const note = fs.readdirSync(folder).find((name) => name.endsWith('.note'))!;
+      fs.renameSync(path.join(folder, note), path.join(folder, note.replace(/\.note$/, '.taken')));
+      const refused = await setting.done;
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/cannot write now: the run holding the database took the request to halt it, but had not let the database go \d+ s after it was asked to stop; HALT_UPDATES was not stored, nothing was changed/);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    await withStoreAt(backend, db, async (store) => expect(await flagStore(store).history({ flag: 'HALT_UPDATES' })).toEqual([]));
+    expect(fs.existsSync(`${db}.writer-notes`)).toBe(false);
+  }, 30_000);
 
   it('left by a flag writer killed while it waited for the write lock, or overdue, it stops no later all-or-nothing run and is cleared', async () => {
     const db = await configured(backend);

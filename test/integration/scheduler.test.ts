@@ -372,6 +372,33 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
     });
   });
 
+  it.skipIf(backend.name !== 'sqlite')('a task\'s all-or-nothing run stopped by a halt whose flag change is not stored yet (waiting for the run\'s rollback) counts no failure: the run\'s recorded halt decides', async () => {
+    await withStore(async (store) => {
+      const time = manualClock('2026-03-01T00:00:00Z');
+      await addTask(store, { name: 'daily', cron: '0 * * * *', source: 'synthetic:seed=1,count=5' }, time.clock());
+      await setFlag(store, { flag: 'ENABLE_BATCH_PROCESSING', value: false, scope: 'task:daily', reason: 'one transaction', operator: 'ops-bo' });
+      const records = hearingRecords(600, 410000);
+      // A flag writer's halt request, left as the source hands over its 300th record; its change is never stored here.
+      const halting: RecordSource = {
+        description: 'memory:600',
+        expectedCount: records.length,
+        async *items() {
+          for (let position = 0; position < records.length; position += 1) {
+            if (position === 300) store.writerNotes!.leave({ flag: 'HALT_UPDATES', scope: 'task:daily', valueJson: 'true', updatedAt: time.clock().toISOString(), updatedBy: 'ops-bo', reason: 'incident 46' }, new Date(Date.now() + 60_000));
+            yield { position, raw: records[position] };
+          }
+        },
+      };
+      const log: string[] = [];
+      const scheduler = new Scheduler({ store, clock: time.clock, log: (line) => log.push(line), runTask: (task, request) => runTask(store, task, { clock: time.clock, openTaskSource: async () => halting }, request) });
+      time.set('2026-03-01T01:00:00Z');
+      expect((await scheduler.tick()).entries).toMatchObject([{ task: 'daily', outcome: 'ran', status: 'interrupted' }]);
+      expect(await requireTask(store, 'daily')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+      expect(log.filter((line) => /task-halted/.test(line))).toEqual([expect.stringContaining('HALT_UPDATES (scope task:daily), set by ops-bo')]);
+      expect(log.filter((line) => /task-backing-off|task-failed/.test(line))).toEqual([]);
+    });
+  });
+
   it('reports a task whose source cannot be opened as failed and notifies', async () => {
     await withStore(async (store) => {
       const time = manualClock('2026-03-01T00:00:00Z');
