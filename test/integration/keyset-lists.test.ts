@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dispatch } from '../../main/api/index.js';
 import type { Store } from '../../main/store/index.js';
@@ -9,6 +10,19 @@ import { dispatchedPerTest, walkPages as walk } from '../helpers/console-http.js
 
 /** Lists that had a limit and no cursor: older items past one page could not be reached. */
 let c: ConsoleApi;
+
+/**
+ * Runs still going, as a writer leaves them: stored `running` by this process, which holds the writer
+ * lock (a run whose writer let go of the lock reads as stopped). The store releases it as it closes.
+ */
+async function holdWriterLock(store: Store): Promise<void> {
+  const lock = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname() }, { now: new Date(), staleAfterMs: 120_000 });
+  expect(lock).toMatchObject({ acquired: true });
+}
+
+function openRun(store: Store, run: { task: string; startedAt: string }): Promise<number> {
+  return store.createRun({ mode: 'batch', batchSize: 50, ...run, source: 'crafted', pid: process.pid, host: os.hostname(), flags: {}, resumedFrom: null });
+}
 
 function cliJson(args: string[]): unknown {
   const result = runCli([...args, '--db', c.location, '--json']);
@@ -73,7 +87,8 @@ describe.each(testBackends())('keyset pages of the history, the anomalies and th
     for (const n of [1, 2, 3, 4]) nightly.push(await storeFinishedRun(opened.store, day(n), { task: 'nightly' }));
     await storeFinishedRun(opened.store, day(5), { task: 'other' });
     nightly.push(await storeFinishedRun(opened.store, day(6), { task: 'nightly' }), await storeFinishedRun(opened.store, day(6), { task: 'nightly' }));
-    await opened.store.createRun({ mode: 'batch', batchSize: 50, task: 'nightly', source: 'crafted', startedAt: day(7), pid: process.pid, host: 'test', flags: {}, resumedFrom: null });
+    await openRun(opened.store, { task: 'nightly', startedAt: day(7) });
+    await holdWriterLock(opened.store);
 
     const firstPage = await call('history.metrics', { task: 'nightly', limit: 2 });
     expect(firstPage.map((p) => p.runId)).toEqual(nightly.slice(-2));
@@ -111,8 +126,9 @@ describe.each(testBackends())('keyset pages of the history, the anomalies and th
     let lastRunId = 0;
     for (let i = 0; i < manyRuns; i++) {
       const startedAt = new Date(start + i * 1_000).toISOString();
-      lastRunId = await opened.store.createRun({ mode: 'batch', batchSize: 50, task: 'hourly', source: 'crafted', startedAt, pid: process.pid, host: 'test', flags: {}, resumedFrom: null });
+      lastRunId = await openRun(opened.store, { task: 'hourly', startedAt });
     }
+    await holdWriterLock(opened.store);
     await storeFinishedRun(opened.store, day(1).replace('06:00', '05:00'));
     const overview = await call('overview.get', { windowDays: 1 });
     expect(overview.runsInWindow).toBe(manyRuns + 1);
