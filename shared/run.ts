@@ -42,9 +42,10 @@ export const runMetricsSchema = z
     unchanged: z.number().int().nonnegative(),
     quarantined: z.number().int().nonnegative(),
     durationMs: z.number().int().nonnegative(),
-    rolledBack: z.number().int().nonnegative().optional(),
+    // In the order a run writes them (finalMetrics): a summary read back through this schema keeps its key order.
     fetchErrors: z.number().int().nonnegative().optional(),
     duplicates: z.number().int().nonnegative().optional(),
+    rolledBack: z.number().int().nonnegative().optional(),
   })
   // Any other key is a count or a duration too (a harness's `inserted`, `p95Ms`): none is below 0.
   // `validate --batch` extends this very schema, so a line and a stored summary answer to one rule.

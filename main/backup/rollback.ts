@@ -10,7 +10,7 @@ import {
 import { GatehouseError, type Surface } from '../../shared/errors.js';
 import { environmentFailure } from '../engine/busy-refusal.js';
 import { resumable } from '../engine/open-run.js';
-import { canceledByServer, WriterLockLost, type Store } from '../store/index.js';
+import { canceledByServer, CommitOutcomeUnknown, WriterLockLost, type Store } from '../store/index.js';
 import { settleOrphanedRuns, withWriterLock } from './lock.js';
 import { checkedOperator, MAX_REASON_LENGTH } from './operator.js';
 import { rollbackInTransaction, type CheckedRequest, type RollbackLimits, type RollbackProgress } from './rollback-apply.js';
@@ -168,7 +168,9 @@ function isConnectionLost(store: Store, error: unknown): error is GatehouseError
  */
 async function connectionLostDuring(store: Store, request: CheckedRequest, at: string, error: GatehouseError): Promise<GatehouseError> {
   const what = describeTarget({ runId: request.runId, batchSeq: request.batchSeq });
-  const lost = `the connection to the database was lost during the rollback of ${what} (${error.message})`;
+  // Cut at its COMMIT or before, the rollback asks below which it was: the connection's own words, not "cannot be told".
+  const connection = error instanceof CommitOutcomeUnknown && error.cause instanceof GatehouseError ? error.cause : error;
+  const lost = `the connection to the database was lost during the rollback of ${what} (${connection.message})`;
   const recorded = await undoJournal(store)
     .listEvents({ runId: request.runId, since: at, limit: 100 })
     .then((events) => events.find((event) => event.at === at && event.batchSeq === request.batchSeq && event.operator === request.operator) ?? null)
