@@ -4,7 +4,7 @@ import { setFlag } from '../../main/flags/index.js';
 import { catchUpTask, runFlaggedUpdate } from '../../main/scheduler/index.js';
 import type { Store } from '../../main/store/index.js';
 import { acceptHeldRun, MIN_HISTORY_RUNS } from '../../main/validation/index.js';
-import { testBackends, withFreshStore } from '../helpers/backends.js';
+import { testBackends, withFreshStore, type TestBackend } from '../helpers/backends.js';
 import { FAKE_API_KEY, fakeCongressSource, isDetailRequest, startFakeCongress, stopAtDetail, updateFromFakeCongress, type FakeCongress, type SeenRequest } from '../helpers/congress-server.js';
 import { hearingRecord } from '../helpers/records.js';
 import { startCli } from '../helpers/cli.js';
@@ -62,174 +62,149 @@ async function expectNextRunReachesBack(store: Store, fake: FakeCongress, covere
   expect(later.window.from.getTime()).toBeLessThan(Date.parse(coveredTo));
 }
 
+/** A fake Congress.gov listing the house meetings IDS two to a page, and a fresh store: `body` gets both, and the fake is closed after it. */
+async function withHouseFake(backend: TestBackend, body: (fake: FakeCongress, store: Store, house: Record<string, unknown>[]) => Promise<void>): Promise<void> {
+  const house = IDS.map((id) => hearingRecord(id, { updateDate: RECENT }));
+  const fake = await startFakeCongress({ house }, { pageSize: 2 });
+  try {
+    await withFreshStore(backend, (store) => body(fake, store, house));
+  } finally {
+    await fake.close();
+  }
+}
+
 describe.each(testBackends())('a Congress.gov listing that moves ahead of the pages already read, on $name', (backend) => {
   afterAll(() => backend.cleanup());
 
   it('stores a meeting added at the front between two pages, and says a second pass found it', async () => {
-    const house = IDS.map((id) => hearingRecord(id, { updateDate: RECENT }));
-    const fake = await startFakeCongress({ house }, { pageSize: 2 });
-    try {
-      await withFreshStore(backend, async (store) => {
-        let added = false;
-        fake.override = (request) => {
-          if (secondPage(request) && !added) {
-            added = true;
-            house.unshift(hearingRecord(320099, { updateDate: RECENT }));
-          }
-          return undefined;
-        };
-        const run = await updateFromFakeCongress(store, fake, NOW);
-        expect(run.status).toBe('success');
-        expect(run.metrics.fetched).toBe(6);
-        expect([...(await store.loadHearings([...IDS, 320099].map(String))).keys()].sort()).toEqual([...IDS, 320099].map(String).sort());
-        expect(run.sourceWarnings).toContainEqual({ code: 'LISTING_MOVED', count: 1, message: expect.stringMatching(/listing moved while it was read.*1 meeting the first pass over its pages passed over was listed by reading it again from its start, and fetched$/) as unknown });
-        expect((await store.getRun(run.runId))?.sourceWarnings).toEqual(run.sourceWarnings);
-        // Each detail asked for once, the one a pass listed again too.
-        const details = fake.requests.filter(isDetailRequest).map((request) => request.path);
-        expect(new Set(details).size).toBe(details.length);
-      });
-    } finally {
-      await fake.close();
-    }
+    await withHouseFake(backend, async (fake, store, house) => {
+      let added = false;
+      fake.override = (request) => {
+        if (secondPage(request) && !added) {
+          added = true;
+          house.unshift(hearingRecord(320099, { updateDate: RECENT }));
+        }
+        return undefined;
+      };
+      const run = await updateFromFakeCongress(store, fake, NOW);
+      expect(run.status).toBe('success');
+      expect(run.metrics.fetched).toBe(6);
+      expect([...(await store.loadHearings([...IDS, 320099].map(String))).keys()].sort()).toEqual([...IDS, 320099].map(String).sort());
+      expect(run.sourceWarnings).toContainEqual({ code: 'LISTING_MOVED', count: 1, message: expect.stringMatching(/listing moved while it was read.*1 meeting the first pass over its pages passed over was listed by reading it again from its start, and fetched$/) as unknown });
+      expect((await store.getRun(run.runId))?.sourceWarnings).toEqual(run.sourceWarnings);
+      // Each detail asked for once, the one a pass listed again too.
+      const details = fake.requests.filter(isDetailRequest).map((request) => request.path);
+      expect(new Set(details).size).toBe(details.length);
+    });
   });
 
   it('stores the meeting that moved forward across a page boundary when one left the front and another joined the end, the count unchanged', async () => {
-    const house = IDS.map((id) => hearingRecord(id, { updateDate: RECENT }));
-    const fake = await startFakeCongress({ house }, { pageSize: 2 });
-    try {
-      await withFreshStore(backend, async (store) => {
-        let moved = false;
-        fake.override = (request) => {
-          if (secondPage(request) && !moved) {
-            moved = true;
-            house.shift();
-            house.push(hearingRecord(320098, { updateDate: RECENT }));
-          }
-          return undefined;
-        };
-        const run = await updateFromFakeCongress(store, fake, NOW);
-        expect(run.status).toBe('success');
-        // 320003 moved from the second page to the first after the first was read.
-        expect([...(await store.loadHearings(['320003'])).keys()]).toEqual(['320003']);
-        expect(run.metrics.fetched).toBe(6);
-        expect(run.sourceWarnings?.map((warning) => warning.code)).toEqual(['LISTING_MOVED']);
-      });
-    } finally {
-      await fake.close();
-    }
+    await withHouseFake(backend, async (fake, store, house) => {
+      let moved = false;
+      fake.override = (request) => {
+        if (secondPage(request) && !moved) {
+          moved = true;
+          house.shift();
+          house.push(hearingRecord(320098, { updateDate: RECENT }));
+        }
+        return undefined;
+      };
+      const run = await updateFromFakeCongress(store, fake, NOW);
+      expect(run.status).toBe('success');
+      // 320003 moved from the second page to the first after the first was read.
+      expect([...(await store.loadHearings(['320003'])).keys()]).toEqual(['320003']);
+      expect(run.metrics.fetched).toBe(6);
+      expect(run.sourceWarnings?.map((warning) => warning.code)).toEqual(['LISTING_MOVED']);
+    });
   });
 
   it('resumes a run stopped part-way through a listing that then moves, storing the meeting added at the front and fetching none twice', async () => {
-    const house = IDS.map((id) => hearingRecord(id, { updateDate: RECENT }));
-    const fake = await startFakeCongress({ house }, { pageSize: 2 });
-    try {
-      await withFreshStore(backend, async (store) => {
-        const controller = new AbortController();
-        const restore = stopAtDetail(fake, 3, () => controller.abort());
-        const stopped = await runUpdate({ store, source: fakeCongressSource(fake, () => NOW), batchSize: 2, batchCeiling: null, signal: controller.signal, clock: () => NOW });
-        restore();
-        expect(stopped.status).toBe('interrupted');
-        expect(stopped.metrics.added).toBe(2);
+    await withHouseFake(backend, async (fake, store, house) => {
+      const controller = new AbortController();
+      const restore = stopAtDetail(fake, 3, () => controller.abort());
+      const stopped = await runUpdate({ store, source: fakeCongressSource(fake, () => NOW), batchSize: 2, batchCeiling: null, signal: controller.signal, clock: () => NOW });
+      restore();
+      expect(stopped.status).toBe('interrupted');
+      expect(stopped.metrics.added).toBe(2);
 
-        let added = false;
-        fake.override = (request) => {
-          if (secondPage(request) && !added) {
-            added = true;
-            house.unshift(hearingRecord(320097, { updateDate: RECENT }));
-          }
-          return undefined;
-        };
-        const since = fake.requests.length;
-        const resumed = await runUpdate({ store, source: fakeCongressSource(fake, () => NOW), resumeRunId: stopped.runId, batchSize: 2, batchCeiling: null, clock: () => NOW });
-        expect(resumed.status).toBe('success');
-        expect([...(await store.loadHearings([...IDS, 320097].map(String))).keys()].sort()).toEqual([...IDS, 320097].map(String).sort());
-        const fetchedOnResume = fake.requests.slice(since).filter(isDetailRequest).map((request) => request.path.split('/').at(-1));
-        expect(fetchedOnResume.sort()).toEqual(['320003', '320004', '320005', '320097']);
-      });
-    } finally {
-      await fake.close();
-    }
+      let added = false;
+      fake.override = (request) => {
+        if (secondPage(request) && !added) {
+          added = true;
+          house.unshift(hearingRecord(320097, { updateDate: RECENT }));
+        }
+        return undefined;
+      };
+      const since = fake.requests.length;
+      const resumed = await runUpdate({ store, source: fakeCongressSource(fake, () => NOW), resumeRunId: stopped.runId, batchSize: 2, batchCeiling: null, clock: () => NOW });
+      expect(resumed.status).toBe('success');
+      expect([...(await store.loadHearings([...IDS, 320097].map(String))).keys()].sort()).toEqual([...IDS, 320097].map(String).sort());
+      const fetchedOnResume = fake.requests.slice(since).filter(isDetailRequest).map((request) => request.path.split('/').at(-1));
+      expect(fetchedOnResume.sort()).toEqual(['320003', '320004', '320005', '320097']);
+    });
   });
 
   it('ends partial when the listing is still moving on its last pass, and leaves its window uncovered: the task\'s next run reaches back over it', async () => {
-    const house = IDS.map((id) => hearingRecord(id, { updateDate: RECENT }));
-    const fake = await startFakeCongress({ house }, { pageSize: 2 });
-    try {
-      await withFreshStore(backend, async (store) => {
-        const coveredTo = await storeCoveringRun(store, fake);
-        keepMoving(fake, house);
-        const run = await runUpdate({ store, source: fakeCongressSource(fake, () => NOW, { lookbackDays: 7 }), task: TASK, clock: () => NOW });
-        expect(run.status).toBe('partial');
-        expect(run.error).toMatch(/still moving on the last of 3 passes .*: meetings may be missing, so its window is not counted as covered/);
-        expect(run.sourceWarnings).toContainEqual({
-          code: 'LISTING_MOVED',
-          count: 2,
-          message: expect.stringMatching(/; it was still moving on the last of 3 passes over committee-meeting\/119\/house, so meetings may still be missing: this run's window is not counted as covered$/) as unknown,
-          windowCovered: false,
-          stillMovingOnLastPass: { passes: 3, listings: ['committee-meeting/119/house'] },
-        });
-        fake.override = null;
-        await expectNextRunReachesBack(store, fake, coveredTo);
+    await withHouseFake(backend, async (fake, store, house) => {
+      const coveredTo = await storeCoveringRun(store, fake);
+      keepMoving(fake, house);
+      const run = await runUpdate({ store, source: fakeCongressSource(fake, () => NOW, { lookbackDays: 7 }), task: TASK, clock: () => NOW });
+      expect(run.status).toBe('partial');
+      expect(run.error).toMatch(/still moving on the last of 3 passes .*: meetings may be missing, so its window is not counted as covered/);
+      expect(run.sourceWarnings).toContainEqual({
+        code: 'LISTING_MOVED',
+        count: 2,
+        message: expect.stringMatching(/; it was still moving on the last of 3 passes over committee-meeting\/119\/house, so meetings may still be missing: this run's window is not counted as covered$/) as unknown,
+        windowCovered: false,
+        stillMovingOnLastPass: { passes: 3, listings: ['committee-meeting/119/house'] },
       });
-    } finally {
-      await fake.close();
-    }
+      fake.override = null;
+      await expectNextRunReachesBack(store, fake, coveredTo);
+    });
   });
 
   it('holds such a run under BLOCK_ON_ANOMALY, and accepting it gives back partial, not success: its window stays uncovered', async () => {
-    const house = IDS.map((id) => hearingRecord(id, { updateDate: RECENT }));
-    const fake = await startFakeCongress({ house }, { pageSize: 2 });
-    try {
-      await withFreshStore(backend, async (store) => {
-        await storeBusyHistory(store);
-        const coveredTo = await storeCoveringRun(store, fake);
-        await setFlag(store, { flag: 'BLOCK_ON_ANOMALY', value: true, scope: 'global', reason: 'hold anomalies for review', operator: 'tester' });
-        keepMoving(fake, house);
-        const { summary } = await runFlaggedUpdate({ store, source: fakeCongressSource(fake, () => NOW, { lookbackDays: 7 }), task: TASK, clock: () => NOW });
-        fake.override = null;
-        expect(summary.validation?.verdict).toBe('anomalous');
-        expect(summary.status).toBe('held');
+    await withHouseFake(backend, async (fake, store, house) => {
+      await storeBusyHistory(store);
+      const coveredTo = await storeCoveringRun(store, fake);
+      await setFlag(store, { flag: 'BLOCK_ON_ANOMALY', value: true, scope: 'global', reason: 'hold anomalies for review', operator: 'tester' });
+      keepMoving(fake, house);
+      const { summary } = await runFlaggedUpdate({ store, source: fakeCongressSource(fake, () => NOW, { lookbackDays: 7 }), task: TASK, clock: () => NOW });
+      fake.override = null;
+      expect(summary.validation?.verdict).toBe('anomalous');
+      expect(summary.status).toBe('held');
 
-        const accepted = await acceptHeldRun(store, { runId: summary.runId, reason: 'a quiet week', operator: 'tester' });
-        expect(accepted.status).toBe('partial');
-        const stored = await store.getRun(summary.runId);
-        expect(stored).toMatchObject({ status: 'partial', error: expect.stringMatching(/still moving on the last of 3 passes .*: meetings may be missing/) as unknown });
-        await expectNextRunReachesBack(store, fake, coveredTo);
-      });
-    } finally {
-      await fake.close();
-    }
+      const accepted = await acceptHeldRun(store, { runId: summary.runId, reason: 'a quiet week', operator: 'tester' });
+      expect(accepted.status).toBe('partial');
+      const stored = await store.getRun(summary.runId);
+      expect(stored).toMatchObject({ status: 'partial', error: expect.stringMatching(/still moving on the last of 3 passes .*: meetings may be missing/) as unknown });
+      await expectNextRunReachesBack(store, fake, coveredTo);
+    });
   });
 
   it('ends a resumed run partial when the segment it resumed was still moving on its last pass, as catch-up reads the run: its window uncovered', async () => {
-    const house = IDS.map((id) => hearingRecord(id, { updateDate: RECENT }));
-    const fake = await startFakeCongress({ house }, { pageSize: 2 });
-    try {
-      await withFreshStore(backend, async (store) => {
-        const coveredTo = await storeCoveringRun(store, fake);
-        keepMoving(fake, house);
-        const moving = fake.override!;
-        // Stopped once the house listing, still moving on its third pass, is done: as the senate's is asked for.
-        const controller = new AbortController();
-        fake.override = (request) => {
-          if (!request.path.endsWith('/senate')) return moving(request);
-          controller.abort();
-          return { hang: true };
-        };
-        const source = () => fakeCongressSource(fake, () => NOW, { lookbackDays: 7 });
-        const stopped = await runUpdate({ store, source: source(), task: TASK, signal: controller.signal, clock: () => NOW });
-        expect(stopped.status).toBe('interrupted');
-        expect(listingIncomplete(stopped.sourceWarnings)).toBeDefined();
+    await withHouseFake(backend, async (fake, store, house) => {
+      const coveredTo = await storeCoveringRun(store, fake);
+      keepMoving(fake, house);
+      const moving = fake.override!;
+      // Stopped once the house listing, still moving on its third pass, is done: as the senate's is asked for.
+      const controller = new AbortController();
+      fake.override = (request) => {
+        if (!request.path.endsWith('/senate')) return moving(request);
+        controller.abort();
+        return { hang: true };
+      };
+      const source = () => fakeCongressSource(fake, () => NOW, { lookbackDays: 7 });
+      const stopped = await runUpdate({ store, source: source(), task: TASK, signal: controller.signal, clock: () => NOW });
+      expect(stopped.status).toBe('interrupted');
+      expect(listingIncomplete(stopped.sourceWarnings)).toBeDefined();
 
-        fake.override = null;
-        const resumed = await runUpdate({ store, source: source(), task: TASK, resumeRunId: stopped.runId, clock: () => NOW });
-        expect(resumed.status).toBe('partial');
-        expect(resumed.error).toMatch(/^Congress.gov's listing was still moving on the last of 3 passes over committee-meeting\/119\/house: meetings may be missing/);
-        await expectNextRunReachesBack(store, fake, coveredTo);
-      });
-    } finally {
-      await fake.close();
-    }
+      fake.override = null;
+      const resumed = await runUpdate({ store, source: source(), task: TASK, resumeRunId: stopped.runId, clock: () => NOW });
+      expect(resumed.status).toBe('partial');
+      expect(resumed.error).toMatch(/^Congress.gov's listing was still moving on the last of 3 passes over committee-meeting\/119\/house: meetings may be missing/);
+      await expectNextRunReachesBack(store, fake, coveredTo);
+    });
   });
 
   it('exits 3 from `gatehouse update` when the listing is still moving on its last pass, so an automation sees meetings may be missing', async () => {
