@@ -5,7 +5,7 @@ import { GatehouseError, toErrorPayload } from '../../shared/errors.js';
 import type { ApiHandlers, Overview } from '../../shared/api.js';
 import type { TrialJobView, TrialResultView } from '../../shared/api-validation.js';
 import { buildReport, ledgerTrials, renderHtml, renderMarkdown, reportPeriod } from '../reports/index.js';
-import { isPostgresUrl, type Store } from '../store/index.js';
+import { checkStagingCopyAllowed, isPostgresUrl, type Store } from '../store/index.js';
 import { checkedStagingTarget, DEFAULT_RECORD_FRACTION, magnitudeMeaning, withStagingLedger as withLedger, RECORD_ANOMALY_KINDS, sessionEnd, stagingLabel, sweepSpecs, stagingTargetFor, summariseTrials, trialSpecOf, type RecordAnomalyKind, type TrialResult, type TrialSpec } from '../trials/index.js';
 import { requireKnownTask, RUN_ANOMALY_KINDS, RUN_ANOMALY_MAGNITUDES, sensitivityInForce } from '../validation/index.js';
 import { environmentFailure } from '../engine/index.js';
@@ -74,6 +74,8 @@ export function trialHandlers(store: Store, source: string, engine: EngineHost):
       if ([...jobs.values()].some((job) => job.status === 'running')) {
         throw new GatehouseError('CONFLICT', 'a trial is already running; wait for it to finish', { hint: 'its progress is on the Trials page' });
       }
+      // A team role without CREATE on the database: the grant it lacks, before a job is started (and would fail as it begins).
+      await checkStagingCopyAllowed(target);
       // The copy judges with the version it carries (the job takes that from the outcome); this is the version in force now.
       const asTask = task ?? null;
       const sensitivityVersion = asTask === null ? null : await versionInForce(store, asTask);

@@ -88,7 +88,7 @@ export async function copyToStaging(source: string, staging: string, open: Open,
   const copying = stagingCopyTarget(staging);
   // Before the ledger is read: reading opens the target as a Store, which would migrate into someone else's schema.
   if (isPostgresUrl(staging)) {
-    await refuseCopyDenied(parsePostgresTarget(staging), parsePostgresTarget(copying));
+    await checkStagingCopyAllowed(staging);
     for (const target of [staging, copying]) await refuseForeignSchema(parsePostgresTarget(target));
   }
   const kept = (await stagingExists(staging)) ? await keptTrials(staging, open) : { trials: [], sessions: [], settled: [] };
@@ -425,6 +425,17 @@ async function refuseCopyDenied(staging: PostgresTarget, copying: PostgresTarget
       hint: `ALTER SCHEMA ${quoteIdentifier(copying.schema)} OWNER TO ${role} (as a superuser), or DROP SCHEMA ${quoteIdentifier(copying.schema)} CASCADE as its owner once no trial runs on ${staging.schema}`,
     });
   }
+}
+
+/**
+ * Whether the role may build a staging copy on `staging` (refuseCopyDenied; a SQLite file has no
+ * roles). The copy checks it first; the console's trials.run asks it too before starting a job, so
+ * a role that may never run a trial is refused there, as `gatehouse trial` is, not handed a job
+ * that fails as it begins.
+ */
+export async function checkStagingCopyAllowed(staging: string): Promise<void> {
+  if (!isPostgresUrl(staging)) return;
+  await refuseCopyDenied(parsePostgresTarget(staging), parsePostgresTarget(stagingCopyTarget(staging)));
 }
 
 /** What a Gatehouse schema holds; a fresh copy drops the staging schema with everything in it. */

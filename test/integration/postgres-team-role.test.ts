@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
+import { openStore } from '../../main/store/index.js';
+import { tester } from '../helpers/callers.js';
 import { snapshotSchemaPrefix, stagingCopyTarget } from '../../main/store/index.js';
 import { stagingCopySchema } from '../../main/store/postgres/target.js';
 import { availablePostgresBackend, connectToPostgres, PG_URL, psql, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
@@ -25,6 +28,20 @@ const readWriteGrants = (schema: string, role = ROLE) => `GRANT USAGE ON SCHEMA 
  * store asked for both anyway (CREATE SCHEMA IF NOT EXISTS, CREATE TABLE IF NOT EXISTS
  * schema_migrations) and was refused "permission denied for database". SQLite has no roles.
  */
+/** The console's trials.run on `source` (its Staging target `staging`), and the latest job it then shows. */
+async function consoleTrialRun(source: string, staging: string) {
+  const store = await openStore(source);
+  const engine = createInProcessEngineHost({ location: source });
+  try {
+    const api = createApi({ store, engine, transport: 'http', databaseLocation: source });
+    const run = await dispatch(api, 'trials.run', { controls: 1, staging: new URL(staging).searchParams.get('schema') }, tester);
+    return { run, job: await dispatch(api, 'trials.job', {}, tester) };
+  } finally {
+    await engine.close();
+    await store.close();
+  }
+}
+
 describe.skipIf(backend === null)('a PostgreSQL role that reads and writes a store it does not own', () => {
   beforeAll(() => backend && psql(`CREATE ROLE ${ROLE} LOGIN; CREATE ROLE ${READER} LOGIN`));
   afterAll(async () => {
@@ -136,6 +153,10 @@ describe.skipIf(backend === null)('a PostgreSQL role that reads and writes a sto
       stderr: `gatehouse: role ${ROLE} may not create schemas in database ${DATABASE}, and each trial builds its staging copy in a new schema (${new URL(stagingCopyTarget(staging)).searchParams.get('schema')}) that then takes the place of staging schema ${schema}_staging; nothing was changed
   hint: GRANT CREATE ON DATABASE "${DATABASE}" TO "${ROLE}" (as the database's owner) lets it run trials; a schema made for it beforehand does not, as each trial drops and makes both anew; or run trials as the role that owns the store\n`,
     });
+    expect(await schemasNow()).toEqual(before);
+    // The console refuses it at trials.run, in the same words, with no job started (it was handed one that failed as it began).
+    const [message, hint] = refused.stderr.replace(/^gatehouse: /, '').trimEnd().split('\n  hint: ');
+    expect(await consoleTrialRun(asRole(location), staging)).toEqual({ run: { ok: false, error: { code: 'DB_NOT_WRITABLE', message, hint } }, job: { ok: true, data: null } });
     expect(await schemasNow()).toEqual(before);
 
     // A staging schema the owner made for it is one it may not drop, as each fresh copy does.
