@@ -22,7 +22,7 @@ export { restoreEventFromRow, REVIEW_MARKS } from './restore.js';
 export { refuseUnmendable, storeShape } from './damaged.js';
 /** The schema version this code migrates to; each run records it (a change makes a snapshot due). */
 export { SCHEMA_VERSION } from './migrations/index.js';
-export { checkStagingCopyAllowed, checkStagingTarget, copyToStaging, isSameDatabase, lockStaging, runningTrialOn, STAGING_KEPT_TABLES, stagingCopyTarget, stagingExists, type RunningTrial, type SettledSession, type StagingCopy, type StagingLock } from './staging.js';
+export { checkStagingCopyAllowed, checkStagingTarget, copyToStaging, isSameDatabase, lockStaging, runningTrialOn, STAGING_KEPT_TABLES, stagingCopyTarget, stagingExists, type RunningTrial, type SettledSession, type StagingCopy, type StagingLock, type StagingLockTiming } from './staging.js';
 /** Where a PostgreSQL store's snapshot schemas are: each one's name starts with this. */
 export { isPostgresUrl, snapshotSchemaPrefix } from './postgres/target.js';
 

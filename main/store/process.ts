@@ -15,6 +15,23 @@ export function isProcessAlive(pid: number, host: string): boolean {
   }
 }
 
+/** A lock's holder, as its lock names it: its process, and when it last said it was alive. */
+export interface LockHeartbeat {
+  pid: number;
+  host: string;
+  heartbeatAt: string;
+}
+
+/**
+ * Whether a lock's holder is gone, so its lock may be taken over: its process on this host is dead,
+ * or its heartbeat is older than `staleAfterMs` — the only sign of life a process on another host
+ * (a shared network folder, a shared database) gives. One rule for the writer lock and a trial's
+ * staging lock.
+ */
+export function isHolderGone(holder: LockHeartbeat, options: { now: Date; staleAfterMs: number }): boolean {
+  return options.now.getTime() - Date.parse(holder.heartbeatAt) > options.staleAfterMs || !isProcessAlive(holder.pid, holder.host);
+}
+
 /** A run left `running`, with the process that ran it. */
 export type RunningRun = { id: number; pid: number | null; host: string | null };
 

@@ -14,7 +14,7 @@ import type { Db } from './driver.js';
 import { columnsIn, raiseSequences, readOneSnapshot, restoreInTransaction } from './postgres/snapshots.js';
 import { restoreFailure } from './restore.js';
 import { sql } from 'kysely';
-import { isProcessAlive } from './process.js';
+import { isHolderGone, isProcessAlive } from './process.js';
 
 /**
  * Copies a database to a staging target for trials without writing a byte of the source: SQLite
@@ -166,16 +166,27 @@ const TRIAL_LOCK_CLASS = 0x54524941;
 const TRIAL_LOCK_KEY = `${TRIAL_LOCK_CLASS}, hashtext($1)`;
 
 /**
+ * How a trial's staging lock judges and keeps up a heartbeat: the writer lock's rule (isHolderGone),
+ * with the same timings, which the engine owns and the caller passes. `clock` is injectable, so a
+ * test can judge a heartbeat stale without waiting for one to go stale.
+ */
+export interface StagingLockTiming {
+  clock: () => Date;
+  staleAfterMs: number;
+  heartbeatEveryMs: number;
+}
+
+/**
  * One trial session at a time per staging target. A second one (another CLI, the console) would
  * copy a fresh staging database over the first's while it runs: on SQLite the first goes on
  * writing its trials into the replaced file, and its ledger rows vanish without a word. SQLite: a
- * lock file beside the target naming its holder, taken over when that process is dead; PostgreSQL:
- * a session advisory lock, gone with its session. A refusal is LOCK_HELD, naming the holder: the
+ * lock file beside the target naming its holder and its heartbeat, taken over when that process
+ * is dead or its heartbeat stale (the writer lock's rule); PostgreSQL: a session advisory lock, gone with its session. A refusal is LOCK_HELD, naming the holder: the
  * staging target's writer lock for the whole session, so `gatehouse trial` exits 5 as an update
  * meeting another writer does (DESIGN §3), not 2 as if its own input were wrong.
  */
-export async function lockStaging(staging: string, operator: string): Promise<StagingLock> {
-  return isPostgresUrl(staging) ? lockPostgresStaging(parsePostgresTarget(staging), operator) : lockSqliteStaging(path.resolve(staging), operator);
+export async function lockStaging(staging: string, operator: string, timing: StagingLockTiming): Promise<StagingLock> {
+  return isPostgresUrl(staging) ? lockPostgresStaging(parsePostgresTarget(staging), operator) : lockSqliteStaging(path.resolve(staging), operator, timing);
 }
 
 interface LockFileHolder {
@@ -184,6 +195,8 @@ interface LockFileHolder {
   since: string;
   /** Who started the trial; absent in a lock file written before trials named theirs. */
   operator?: string;
+  /** When the holder last said it was alive; a lock file written before trials kept one up has only `since`. */
+  heartbeatAt: string;
 }
 
 /** "another trial started by Ada": who to ask, when the holder said. */
@@ -191,24 +204,55 @@ function otherTrial(operator: string | null | undefined): string {
   return `another trial${operator ? ` started by ${operator}` : ''}`;
 }
 
-function lockSqliteStaging(staging: string, operator: string): StagingLock {
+function lockSqliteStaging(staging: string, operator: string, timing: StagingLockTiming): StagingLock {
   const file = `${staging}.trial-lock`;
-  const holder: LockFileHolder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), operator };
+  const since = timing.clock().toISOString();
+  const holder: LockFileHolder = { pid: process.pid, host: os.hostname(), since, operator, heartbeatAt: since };
   for (let attempt = 0; ; attempt++) {
     try {
       fs.writeFileSync(file, JSON.stringify(holder), { flag: 'wx' });
-      return { release: async () => fs.rmSync(file, { force: true }) };
+      return keptUpLockFile(file, holder, timing);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new GatehouseError('DB_NOT_WRITABLE', `cannot lock staging ${staging} for this trial (${file}): ${(error as Error).message}`);
     }
     const other = readLockFile(file);
-    if (other && isProcessAlive(other.pid, other.host)) {
+    if (other && !isHolderGone(other, { now: timing.clock(), staleAfterMs: timing.staleAfterMs })) {
       throw new GatehouseError('LOCK_HELD', `staging ${staging} is in use by ${otherTrial(other.operator)} (pid ${other.pid} on ${other.host}, since ${other.since}); nothing was changed`, { hint: STAGING_IN_USE_HINT });
     }
     // Back after this trial removed a dead holder's: another trial took the lock over at the same moment (its file not yet written), and holds it.
     if (attempt > 0) throw new GatehouseError('LOCK_HELD', `staging ${staging} was taken by ${otherTrial(other?.operator)} starting at the same moment (${file}); nothing was changed`, { hint: STAGING_IN_USE_HINT });
     removeDeadLock(staging, file, other);
   }
+}
+
+/**
+ * Keeps the held lock file's heartbeat up until released. The new heartbeat is written beside it and
+ * renamed over it, so a trial looking meanwhile never reads a half-written file (one it would take
+ * for no holder). A file that no longer names this session — another trial took it over after this
+ * process stood still past the stale window — is left as it is, and not removed at release.
+ */
+function keptUpLockFile(file: string, holder: LockFileHolder, timing: StagingLockTiming): StagingLock {
+  const ours = () => {
+    const current = readLockFile(file);
+    return current !== null && current.pid === holder.pid && current.host === holder.host && current.since === holder.since;
+  };
+  const timer = setInterval(() => {
+    try {
+      if (!ours()) return;
+      const beat = `${file}.${process.pid}.heartbeat`;
+      fs.writeFileSync(beat, JSON.stringify({ ...holder, heartbeatAt: timing.clock().toISOString() }));
+      fs.renameSync(beat, file);
+    } catch {
+      // Best effort, as the writer lock's heartbeat: tried again at the next tick.
+    }
+  }, timing.heartbeatEveryMs);
+  timer.unref?.();
+  return {
+    release: async () => {
+      clearInterval(timer);
+      if (ours()) fs.rmSync(file, { force: true });
+    },
+  };
 }
 
 const STAGING_IN_USE_HINT = { cli: 'wait for it to finish, or give this trial its own --staging target', console: 'wait for it to finish, or give this trial its own Staging target' };
@@ -234,7 +278,8 @@ function readLockFile(file: string): LockFileHolder | null {
   try {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockFileHolder>;
     if (typeof parsed.pid !== 'number' || typeof parsed.host !== 'string') return null;
-    return { pid: parsed.pid, host: parsed.host, since: String(parsed.since), ...(typeof parsed.operator === 'string' ? { operator: parsed.operator } : {}) };
+    const since = String(parsed.since);
+    return { pid: parsed.pid, host: parsed.host, since, ...(typeof parsed.operator === 'string' ? { operator: parsed.operator } : {}), heartbeatAt: typeof parsed.heartbeatAt === 'string' ? parsed.heartbeatAt : since };
   } catch {
     return null;
   }

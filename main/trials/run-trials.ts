@@ -4,7 +4,7 @@ import { statusEarned, type RunSummary } from '../../shared/run.js';
 import { injectedNothingReason, NOT_JUDGED, runEndedReason } from '../../shared/api-validation.js';
 import { beginAttempt, endAttempt } from '../backup/index.js';
 import { actorName } from '../flags/index.js';
-import { runUpdate } from '../engine/index.js';
+import { HEARTBEAT_EVERY_MS, runUpdate, STALE_LOCK_MS } from '../engine/index.js';
 import { openStore, TRIAL_SESSION_OPERATION, type Store, type TrialLevel } from '../store/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
 import { anomalyMessages, DEFAULT_SENSITIVITY, type HistoryEntry, type SensitivitySettings } from '../../shared/validation.js';
@@ -48,6 +48,8 @@ export interface TrialRequest {
    */
   task?: string | null;
   open?: (location: string) => Promise<Store>;
+  /** The staging lock's clock (its heartbeat, and how old another's is): the time now when absent; tests move it instead of waiting. */
+  lockClock?: () => Date;
   /**
    * The session's stop (Ctrl-C to `gatehouse trial`): the run under way stops at its next batch
    * boundary as an update's does, interrupted with the stop as its reason, and its trial goes into
@@ -163,7 +165,7 @@ export async function runTrials(request: TrialRequest): Promise<TrialOutcome> {
   report('copying', 0);
   checkStagingTarget(request.source, request.staging);
   const operator = actorName(request.operator);
-  const lock = await lockStaging(request.staging, operator);
+  const lock = await lockStaging(request.staging, operator, { clock: request.lockClock ?? (() => new Date()), staleAfterMs: STALE_LOCK_MS, heartbeatEveryMs: HEARTBEAT_EVERY_MS });
   try {
     return await trialSession({ ...request, operator }, open, planned, report);
   } finally {

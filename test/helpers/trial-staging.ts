@@ -1,12 +1,16 @@
 import { expect } from 'vitest';
 import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
-import { openStore } from '../../main/store/index.js';
+import { HEARTBEAT_EVERY_MS, STALE_LOCK_MS } from '../../main/engine/index.js';
+import { openStore, type StagingLockTiming } from '../../main/store/index.js';
 import type { ApiResult } from '../../shared/api.js';
 import type { TrialJobView } from '../../shared/api-validation.js';
 import type { ErrorPayload } from '../../shared/errors.js';
 import type { TestBackend } from './backends.js';
 import { tester } from './callers.js';
 import { uniqueSchema, urlWithSchema } from './postgres.js';
+
+/** A trial's staging lock as `gatehouse trial` takes it: the time now, the engine's heartbeat and stale window. */
+export const TRIAL_LOCK_TIMING: StagingLockTiming = { clock: () => new Date(), staleAfterMs: STALE_LOCK_MS, heartbeatEveryMs: HEARTBEAT_EVERY_MS };
 
 /** A staging target beside a test's source: a file in the same folder, or another schema of the same PostgreSQL database (pushed to `schemas` for dropping). */
 export function trialStagingFor(backend: TestBackend, source: string, schemas: string[]): string {

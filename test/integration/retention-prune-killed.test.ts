@@ -3,6 +3,7 @@ import { beginAttempt, createSnapshot, listAttempts } from '../../main/backup/in
 import { isPostgresUrl, lockStaging, TRIAL_SESSION_OPERATION } from '../../main/store/index.js';
 import { printed, runCli, startCli } from '../helpers/cli.js';
 import { testBackends, withStoreAt } from '../helpers/backends.js';
+import { TRIAL_LOCK_TIMING } from '../helpers/trial-staging.js';
 import { sessionsGone } from '../helpers/postgres.js';
 
 /**
@@ -17,7 +18,7 @@ describe.each(testBackends())('a retention prune killed with its update, on $nam
   it('is settled unfinished by the next update, with what a prune killed part-way kept; a live trial session stays open', async () => {
     const db = await backend.freshLocation();
     // A live session holds its staging target's lock for its whole life: what tells it from a dead one's attempt.
-    const trialLock = await lockStaging(db, 'ada');
+    const trialLock = await lockStaging(db, 'ada', TRIAL_LOCK_TIMING);
     const sessionId = await withStoreAt(backend, db, async (store) => {
       // Retention keeps 10: the update's own snapshot makes 11, and its prune removes the oldest.
       for (let i = 0; i < 10; i++) await createSnapshot(store, { kind: 'manual', clock: () => new Date(Date.now() - (10 - i) * 60_000) });

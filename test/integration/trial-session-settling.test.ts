@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { beginAttempt, listAttempts } from '../../main/backup/index.js';
 import { lockStaging, TRIAL_SESSION_OPERATION, type Store } from '../../main/store/index.js';
 import { testBackends, withStoreAt } from '../helpers/backends.js';
+import { TRIAL_LOCK_TIMING } from '../helpers/trial-staging.js';
 import { runCli } from '../helpers/cli.js';
 
 const SESSION = `${TRIAL_SESSION_OPERATION} of 2 trials from /data/gatehouse.db`;
@@ -44,7 +45,7 @@ describe.each(testBackends())('trial sessions whose process died, settled by the
 
   it('keeps the session holding the staging lock open, and settles the older one of another host', async () => {
     const location = await backend.freshLocation();
-    const lock = await lockStaging(location, 'ada');
+    const lock = await lockStaging(location, 'ada', TRIAL_LOCK_TIMING);
     try {
       const [older, holding] = await withStoreAt(backend, location, async (store) => [
         await sessionLeftOpen(store, 4242, 'trial-host-b'),

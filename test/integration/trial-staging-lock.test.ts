@@ -5,8 +5,8 @@ import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSnapshotOnRequest, listAttempts, listRestores, restoreSnapshot, rollback, undoJournal } from '../../main/backup/index.js';
-import { runUpdate } from '../../main/engine/index.js';
-import { isPostgresUrl, stagingCopyTarget, type Store } from '../../main/store/index.js';
+import { runUpdate, STALE_LOCK_MS } from '../../main/engine/index.js';
+import { isPostgresUrl, lockStaging, stagingCopyTarget, type Store } from '../../main/store/index.js';
 import { parseTrialSpec, runTrials, seedSyntheticHistory, type TrialOutcome } from '../../main/trials/index.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { waitForCheckpoint } from '../helpers/checkpoints.js';
@@ -266,6 +266,50 @@ describe('a trial interrupted mid-way (SQLite)', () => {
     expect(outcome.ledger.trials).toBe(1);
     expect(fs.existsSync(`${staging}.trial-lock`)).toBe(false);
   }, 60_000);
+});
+
+/**
+ * A trial on another computer sharing the staging folder: its pid cannot be looked up from here, so
+ * its lock file was held for good, even months after that computer stopped. The writer lock's rule
+ * now holds for it too: a holder elsewhere is alive while its heartbeat is fresh (STALE_LOCK_MS).
+ */
+describe('a staging lock held from another host (SQLite)', () => {
+  const lastBeat = new Date('2026-03-02T09:00:00.000Z');
+  const after = (ms: number) => () => new Date(lastBeat.getTime() + ms);
+
+  it('is refused while its heartbeat is within the stale window, and taken over once it is older', async () => {
+    const [backend] = backends;
+    const source = await seededSource(backend!);
+    const staging = await backend!.freshLocation();
+    fs.writeFileSync(`${staging}.trial-lock`, JSON.stringify({ pid: 4242, host: 'nas-client-7', since: '2026-03-02T08:00:00.000Z', operator: 'ada', heartbeatAt: lastBeat.toISOString() }));
+    await expect(runTrials({ source, staging, injections: [], controls: 1, lockClock: after(STALE_LOCK_MS) })).rejects.toMatchObject({
+      code: 'LOCK_HELD',
+      message: `staging ${staging} is in use by another trial started by ada (pid 4242 on nas-client-7, since 2026-03-02T08:00:00.000Z); nothing was changed`,
+    });
+    expect(fs.existsSync(staging)).toBe(false);
+
+    const outcome = await runTrials({ source, staging, injections: [], controls: 1, lockClock: after(STALE_LOCK_MS + 1) });
+    expect(outcome.ledger.trials).toBe(1);
+    expect(fs.existsSync(`${staging}.trial-lock`)).toBe(false);
+  }, 60_000);
+
+  it("keeps its own heartbeat up while it holds staging, and at release leaves a lock another trial has taken over", async () => {
+    const staging = await backends[0]!.freshLocation();
+    const file = `${staging}.trial-lock`;
+    let now = lastBeat;
+    const lock = await lockStaging(staging, 'bo', { clock: () => now, staleAfterMs: STALE_LOCK_MS, heartbeatEveryMs: 5 });
+    const heartbeat = () => (JSON.parse(fs.readFileSync(file, 'utf8')) as { heartbeatAt: string }).heartbeatAt;
+    expect(heartbeat()).toBe(lastBeat.toISOString());
+    now = after(STALE_LOCK_MS * 3)();
+    await expect.poll(heartbeat, { timeout: 10_000 }).toBe(now.toISOString());
+
+    // This process stood still past the stale window, and a trial elsewhere took staging over.
+    const takenOver = JSON.stringify({ pid: 4242, host: 'nas-client-7', since: now.toISOString(), operator: 'ada', heartbeatAt: now.toISOString() });
+    fs.writeFileSync(file, takenOver);
+    await lock.release();
+    expect(fs.readFileSync(file, 'utf8')).toBe(takenOver);
+    fs.rmSync(file);
+  });
 });
 
 describe('a dead trial\'s lock file that cannot be removed (SQLite)', () => {

@@ -6,7 +6,7 @@ import type { WriterLock } from '../driver.js';
 import { WriterLockLost } from '../faults.js';
 import { ENVIRONMENT_FAULT_CODE, openFailure } from './open.js';
 import { checkBeforeWrite, withoutBusyWait, writeGateOf } from './write-gate.js';
-import { isProcessAlive, runsOfDeadProcesses, runsWithoutWriter, type RunningRun } from '../process.js';
+import { isHolderGone, runsOfDeadProcesses, runsWithoutWriter, type RunningRun } from '../process.js';
 import type { LockAttempt, LockClaim, LockHolder } from '../types.js';
 
 /**
@@ -130,8 +130,7 @@ export class SqliteWriterLock implements WriterLock {
 
   /** A stale heartbeat, a dead process on this host, or a row this thread failed to release: nobody holds it. */
   private isAbandoned(holder: LockHolder, options: { now: Date; staleAfterMs: number }): boolean {
-    const heartbeatAge = options.now.getTime() - Date.parse(holder.heartbeatAt);
-    return heartbeatAge > options.staleAfterMs || !isProcessAlive(holder.pid, holder.host) || leftBehind.has(leftBehindKey(this.location, holder));
+    return isHolderGone(holder, options) || leftBehind.has(leftBehindKey(this.location, holder));
   }
 }
 
