@@ -45,10 +45,10 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, purpose
   // A rollback of a large run or a restore of a large database holds the lock for minutes: keep it visibly alive.
   const stopHeartbeat = keepLockFresh(store, clock, () => null);
   try {
-    if (purpose.audited) await refuseDuringTrial(store, action);
+    if (purpose.audited) await refuseDuringTrial(store, action, clock);
     // A store opened not all there for a restore may lack its runs table; the restore replaces the runs anyway.
     if (!store.damage) await store.markOrphanedRunsInterrupted({ now: clock() });
-    await store.settleAbandonedAttempts({ now: clock() });
+    await store.settleAbandonedAttempts({ now: clock(), staleAfterMs: STALE_LOCK_MS });
     return purpose.audited || purpose.recorded ? await asAttempt(store, clock, purpose, work) : await work(null);
   } finally {
     stopHeartbeat();
@@ -73,8 +73,8 @@ function consoleStopHint(holder: { pid: number; host: string }): string {
  * the next trial, or change the history the next one is judged against. Asked under the writer lock,
  * so no update of the trial can be running meanwhile.
  */
-async function refuseDuringTrial(store: Store, action: string): Promise<void> {
-  const trial = await runningTrialOn(store);
+async function refuseDuringTrial(store: Store, action: string, clock: () => Date): Promise<void> {
+  const trial = await runningTrialOn(store, { now: clock(), staleAfterMs: STALE_LOCK_MS });
   if (!trial) return;
   const by = trial.operator ? ` started by ${trial.operator}` : '';
   throw new GatehouseError('LOCK_HELD', `cannot ${action}: ${store.location} is the staging database of a trial${by} that is still running (${trial.where ? `${trial.where}, ` : ''}since ${trial.since}); nothing was changed`, {

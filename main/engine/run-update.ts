@@ -176,7 +176,7 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   try {
     await retry(() => store.markOrphanedRunsInterrupted({ now: clock() }));
     // A writer attempt whose process died (an update killed during its retention prune) is settled by the next writer, an update too: else it shows running for good.
-    await retry(() => store.settleAbandonedAttempts({ now: clock() }));
+    await retry(() => store.settleAbandonedAttempts({ now: clock(), staleAfterMs: STALE_LOCK_MS }));
     await retry(() => store.pruneHandledKeys((run) => resumable(store, run)));
     const backup = options.resumeRunId === undefined && options.beforeRun ? await options.beforeRun(beforeRunInput(options)) : null;
     const opened = await openRun(options, clock, owner, retry);

@@ -14,7 +14,7 @@ import type { Db } from './driver.js';
 import { columnsIn, raiseSequences, readOneSnapshot, restoreInTransaction } from './postgres/snapshots.js';
 import { restoreFailure } from './restore.js';
 import { sql } from 'kysely';
-import { isHolderGone, isProcessAlive } from './process.js';
+import { isHolderGone } from './process.js';
 
 /**
  * Copies a database to a staging target for trials without writing a byte of the source: SQLite
@@ -348,12 +348,14 @@ export interface RunningTrial {
  * The trial session running on the database `store` has open, when that database is a staging
  * target one holds (lockStaging). Between its updates a trial holds no writer lock, yet a restore
  * or rollback then would be overwritten by its next copy, or would change the staging data its
- * next trial is judged against: writers of support staff ask this first.
+ * next trial is judged against: writers of support staff ask this first. A lock file whose holder is
+ * gone by the staging lock's own rule (isHolderGone: dead here, or a heartbeat older than
+ * `staleAfterMs` from another host) holds nothing: the next trial would take it over anyway.
  */
-export async function runningTrialOn(store: Pick<Store, 'backend' | 'location' | 'queries'>): Promise<RunningTrial | null> {
+export async function runningTrialOn(store: Pick<Store, 'backend' | 'location' | 'queries'>, liveness: { now: Date; staleAfterMs: number }): Promise<RunningTrial | null> {
   if (store.backend === 'sqlite') {
     const holder = readLockFile(`${path.resolve(store.location)}.trial-lock`);
-    return holder && isProcessAlive(holder.pid, holder.host) ? { operator: holder.operator ?? null, since: holder.since, where: `pid ${holder.pid} on ${holder.host}` } : null;
+    return holder && !isHolderGone(holder, liveness) ? { operator: holder.operator ?? null, since: holder.since, where: `pid ${holder.pid} on ${holder.host}` } : null;
   }
   const { rows } = await sql<TrialHolderRow>`${sql.raw(trialHolderQuery('current_schema()'))}`.execute(store.queries.db);
   return rows[0] ? { ...trialHolderOf(rows[0]), where: null } : null;

@@ -50,8 +50,8 @@ export class GatehouseStore extends RunRepository {
   }
 
   /** With the writer lock held: the writer attempts (rollbacks, restores, prunes, trial sessions) whose process died, settled `unfinished`; returns their ids (writer-attempts.ts). */
-  async settleAbandonedAttempts(options: { now: Date }): Promise<number[]> {
-    return settleAbandonedAttempts(this.driver.db, options.now, (await runningTrialOn(this)) !== null);
+  async settleAbandonedAttempts(options: { now: Date; staleAfterMs: number }): Promise<number[]> {
+    return settleAbandonedAttempts(this.driver.db, options.now, (await runningTrialOn(this, options)) !== null);
   }
 
   /**
