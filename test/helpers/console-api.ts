@@ -14,6 +14,29 @@ export function failure(result: ApiResult<unknown>): { code: string; message: st
   return (result as { ok: false; error: { code: string; message: string } }).error;
 }
 
+/**
+ * Keeps every run's summary as the engine finishes it, from now on: `of(runId)` resolves once that
+ * run has finished, also when it finished before its id was known (a task's run may end before
+ * `tasks.run` answers).
+ */
+export function watchFinishedRuns(engine: EngineHost): { of(runId: number): Promise<RunSummary>; stop(): void } {
+  const finished = new Map<number, RunSummary>();
+  const waiting = new Map<number, (summary: RunSummary) => void>();
+  const stop = engine.subscribe((event: RunEvent) => {
+    if (event.type !== 'run-finished') return;
+    finished.set(event.runId, event.summary);
+    waiting.get(event.runId)?.(event.summary);
+  });
+  return {
+    of: (runId) => new Promise((resolve) => {
+      const summary = finished.get(runId);
+      if (summary) resolve(summary);
+      else waiting.set(runId, resolve);
+    }),
+    stop,
+  };
+}
+
 /** The console's API on a fresh SQLite file in a temp folder, with an in-process engine. */
 export interface ConsoleApi {
   folder: string;
