@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, vi } from 'vitest';
-import { createApi, createInProcessEngineHost, dispatch, memoryPreferences, seedDemoDatabase, type EngineHost } from '../../main/api/index.js';
+import { createApi, createInProcessEngineHost, dispatch, memoryPreferences, seedDemoDatabase, type EngineHost, type EngineHostOptions } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
 import type { ApiCaller, ApiHandlers, ApiInput, ApiMethod, ApiOutput, ApiResult, RunEvent } from '../../shared/api.js';
 import { tester } from './callers.js';
@@ -51,13 +51,16 @@ export interface ConsoleApi {
   close(): Promise<void>;
 }
 
-/** `demoDays`: the file first holds that many days of the demo history (daily runs, a spike among them). */
-export async function openConsoleApi(prefix: string, { demoDays }: { demoDays?: number } = {}): Promise<ConsoleApi> {
+/**
+ * `demoDays`: the file first holds that many days of the demo history (daily runs, a spike among them).
+ * `sourceOptions`: what the engine host opens each run's source with, as `gatehouse serve` passes its flags.
+ */
+export async function openConsoleApi(prefix: string, { demoDays, sourceOptions }: { demoDays?: number; sourceOptions?: EngineHostOptions['sourceOptions'] } = {}): Promise<ConsoleApi> {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const location = path.join(folder, 'gatehouse.db');
   if (demoDays !== undefined) await seedDemoDatabase(location, { days: demoDays });
   const store = await openStore(location);
-  const engine = createInProcessEngineHost({ location });
+  const engine = createInProcessEngineHost({ location, sourceOptions });
   const api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}) });
   return {
     folder,

@@ -65,7 +65,8 @@ describe('a Congress.gov task run from the console after a gap longer than 90 da
     const meetings = Array.from({ length: 120 }, (_, i) => hearingRecord(540000 + i, { updateDate: new Date(now - DAY_MS).toISOString() }));
     server = await startFakeCongress({ house: meetings }, { pageSize: 40, honourDates: true });
     process.env.GATEHOUSE_CONGRESS_API_KEY = FAKE_API_KEY;
-    const c = (consoleApi = await openConsoleApi('gatehouse-resume-then-new-'));
+    // No wait budget: the list page refused below stops the run at once, not after the backoff's retries.
+    const c = (consoleApi = await openConsoleApi('gatehouse-resume-then-new-', { sourceOptions: { maxWaitPerRequestMs: 0 } }));
     await c.call('tasks.add', { name: TASK, cron: '0 * * * *', source: `congress:${server.baseUrl}`, lookbackDays: 7 });
     // The scheduler's ticks come an hour apart; the engine host opens each source on the real clock.
     let tickAt = now + 3_600_000;
