@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { runUpdate } from '../../main/engine/index.js';
 import { createCongressSource, RequestRateLimiter, type CongressSource, type CongressSourceOptions } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
+import { canonicalEventId } from '../../shared/record.js';
 import type { RunSummary } from '../../shared/run.js';
 
 /** One request as the fake Congress.gov saw it. */
@@ -101,7 +102,9 @@ function feedReply(
   const [, , congress, chamber, eventId] = seen.path.split('/').slice(1);
   const records = (meetings[chamber ?? ''] ?? []).filter((r) => !byCongress || r.congress === Number(congress));
   if (eventId !== undefined) {
-    const record = records.find((r) => r.eventId === eventId);
+    // Like the real API, a meeting is found by its number: a record's eventId may be a JSON number or carry
+    // leading zeros ("061"), and the client asks for it canonically spelt (/61).
+    const record = records.find((r) => canonicalEventId(String(r.eventId)) === canonicalEventId(eventId));
     return record ? { body: { committeeMeeting: record } } : { status: 404, body: { error: 'not found' } };
   }
   const { fromDateTime = '', toDateTime = '' } = seen.query;

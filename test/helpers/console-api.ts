@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, vi } from 'vitest';
-import { createApi, createInProcessEngineHost, dispatch, memoryPreferences, seedDemoDatabase, type EngineHost } from '../../main/api/index.js';
+import { createApi, createInProcessEngineHost, dispatch, memoryPreferences, seedDemoDatabase, type EngineHost, type EngineHostOptions } from '../../main/api/index.js';
 import { openStore, type Store } from '../../main/store/index.js';
 import type { ApiCaller, ApiHandlers, ApiInput, ApiMethod, ApiOutput, ApiResult, RunEvent } from '../../shared/api.js';
 import { tester } from './callers.js';
@@ -12,6 +12,29 @@ import type { RunSummary } from '../../shared/run.js';
 export function failure(result: ApiResult<unknown>): { code: string; message: string } {
   expect(result.ok).toBe(false);
   return (result as { ok: false; error: { code: string; message: string } }).error;
+}
+
+/**
+ * Keeps every run's summary as the engine finishes it, from now on: `of(runId)` resolves once that
+ * run has finished, also when it finished before its id was known (a task's run may end before
+ * `tasks.run` answers).
+ */
+export function watchFinishedRuns(engine: EngineHost): { of(runId: number): Promise<RunSummary>; stop(): void } {
+  const finished = new Map<number, RunSummary>();
+  const waiting = new Map<number, (summary: RunSummary) => void>();
+  const stop = engine.subscribe((event: RunEvent) => {
+    if (event.type !== 'run-finished') return;
+    finished.set(event.runId, event.summary);
+    waiting.get(event.runId)?.(event.summary);
+  });
+  return {
+    of: (runId) => new Promise((resolve) => {
+      const summary = finished.get(runId);
+      if (summary) resolve(summary);
+      else waiting.set(runId, resolve);
+    }),
+    stop,
+  };
 }
 
 /** The console's API on a fresh SQLite file in a temp folder, with an in-process engine. */
@@ -28,13 +51,16 @@ export interface ConsoleApi {
   close(): Promise<void>;
 }
 
-/** `demoDays`: the file first holds that many days of the demo history (daily runs, a spike among them). */
-export async function openConsoleApi(prefix: string, { demoDays }: { demoDays?: number } = {}): Promise<ConsoleApi> {
+/**
+ * `demoDays`: the file first holds that many days of the demo history (daily runs, a spike among them).
+ * `sourceOptions`: what the engine host opens each run's source with, as `gatehouse serve` passes its flags.
+ */
+export async function openConsoleApi(prefix: string, { demoDays, sourceOptions }: { demoDays?: number; sourceOptions?: EngineHostOptions['sourceOptions'] } = {}): Promise<ConsoleApi> {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const location = path.join(folder, 'gatehouse.db');
   if (demoDays !== undefined) await seedDemoDatabase(location, { days: demoDays });
   const store = await openStore(location);
-  const engine = createInProcessEngineHost({ location });
+  const engine = createInProcessEngineHost({ location, sourceOptions });
   const api = createApi({ store, engine, transport: 'http', preferences: memoryPreferences({}) });
   return {
     folder,

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import pg from 'pg';
 import { openStore, snapshotSchemaPrefix, stagingCopyTarget } from '../../main/store/index.js';
 import { redactConnectionString } from '../../shared/redact.js';
@@ -65,10 +66,25 @@ export function testRunTag(): string {
   return process.env[RUN_TAG_VARIABLE] ?? `p${process.pid}`;
 }
 
+/**
+ * The file (in the run's temp folder, set by test/global-setup.ts) where uniqueSchema notes every name it
+ * gives: a store's snapshot schemas carry a digest of its name, not the run's tag, so once a test dropped
+ * the store's schema itself (from psql, as an operator would) only its name finds the snapshots left.
+ */
+export const NAMED_SCHEMAS_VARIABLE = 'GATEHOUSE_TEST_SCHEMAS_NAMED';
+
 /** A schema name no other test file, process or run will pick, tagged with this run's tag. */
 export function uniqueSchema(prefix = 'gh_test'): string {
   counter += 1;
-  return `${prefix}_${testRunTag()}_${process.pid}_${Date.now().toString(36)}_${counter}`;
+  const name = `${prefix}_${testRunTag()}_${process.pid}_${Date.now().toString(36)}_${counter}`;
+  const named = process.env[NAMED_SCHEMAS_VARIABLE];
+  if (named) fs.appendFileSync(named, `${name}\n`);
+  return name;
+}
+
+/** Every name uniqueSchema gave in this run (none when the run noted none). */
+export function schemasNamed(file: string): string[] {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 }
 
 export function urlWithSchema(schema: string, url = PG_URL): string {
@@ -89,9 +105,13 @@ function derivedSchemas(schema: string, existing: readonly string[]): string[] {
   return [copying, staging, ...snapshots, ...nested];
 }
 
-/** Drops `schemas` and every schema Gatehouse derived from them (snapshots, staging, staging copies). */
-export async function dropSchemas(schemas: string[], url = PG_URL): Promise<void> {
-  if (schemas.length === 0) return;
+/**
+ * Drops `schemas` and every schema Gatehouse derived from them (snapshots, staging, staging copies),
+ * also those of a schema already gone; returns what it dropped.
+ */
+export async function dropSchemas(schemas: string[], url = PG_URL): Promise<string[]> {
+  if (schemas.length === 0) return [];
+  const dropped: string[] = [];
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => {});
   await client.connect();
@@ -99,20 +119,24 @@ export async function dropSchemas(schemas: string[], url = PG_URL): Promise<void
     const { rows } = await client.query<{ name: string }>("SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE 'gh\\_%' OR nspname = ANY($1)", [schemas]);
     const existing = rows.map((row) => row.name);
     for (const name of new Set(schemas.flatMap((schema) => [schema, ...derivedSchemas(schema, existing)]))) {
-      if (existing.includes(name)) await client.query(`DROP SCHEMA IF EXISTS ${quoted(name)} CASCADE`);
+      if (!existing.includes(name)) continue;
+      await client.query(`DROP SCHEMA IF EXISTS ${quoted(name)} CASCADE`);
+      dropped.push(name);
     }
   } finally {
     await client.end().catch(() => {});
   }
+  return dropped;
 }
 
 const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * Drops every schema this run's uniqueSchema named (and what Gatehouse derived from them): the
- * run's teardown, after every file's own cleanup had its chance. Returns what it found left.
+ * run's teardown, after every file's own cleanup had its chance. `named`: the names the run gave
+ * (schemasNamed), whose snapshots outlive a schema a test dropped. Returns what it found left.
  */
-export async function dropRunSchemas(tag: string, url = PG_URL): Promise<string[]> {
+export async function dropRunSchemas(tag: string, named: readonly string[] = [], url = PG_URL): Promise<string[]> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
   client.on('error', () => {});
   let left: string[];
@@ -125,8 +149,7 @@ export async function dropRunSchemas(tag: string, url = PG_URL): Promise<string[
   } finally {
     await client.end().catch(() => {});
   }
-  await dropSchemas(left, url);
-  return left;
+  return dropSchemas([...new Set([...left, ...named])], url);
 }
 
 /** One schema per test (created and migrated on open), all dropped when the file is done. */
@@ -140,7 +163,7 @@ export function postgresBackend(url = PG_URL): TestBackend {
       return urlWithSchema(schema, url);
     },
     open: (location, options) => openStore(location, options),
-    cleanup: () => dropSchemas(schemas.splice(0), url),
+    cleanup: async () => void (await dropSchemas(schemas.splice(0), url)),
   };
 }
 

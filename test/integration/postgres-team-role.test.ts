@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runUpdate } from '../../main/engine/index.js';
+import { addTask } from '../../main/scheduler/index.js';
+import { withStoreAt } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
 import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
 import { openStore } from '../../main/store/index.js';
 import { tester } from '../helpers/callers.js';
+import { arraySource, hearingRecords } from '../helpers/records.js';
 import { snapshotSchemaPrefix, stagingCopyTarget } from '../../main/store/index.js';
 import { stagingCopySchema } from '../../main/store/postgres/target.js';
 import { availablePostgresBackend, connectToPostgres, PG_URL, psql, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
@@ -102,8 +106,11 @@ describe.skipIf(backend === null)('a PostgreSQL role that reads and writes a sto
 
   it('reads with SELECT only, and each write is refused DB_NOT_WRITABLE naming the table it may not write', async () => {
     const location = await backend!.freshLocation();
-    expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=1,count=20', '--task', 'daily']).code).toBe(0);
-    expect(runCli(['tasks', 'add', 'daily', '--cron', '0 3 * * *', '--source', 'synthetic:seed=3,count=10', '--db', location]).code).toBe(0);
+    // The owner's store, made in this process: the CLI spawns are spent on what the reader is allowed and refused.
+    await withStoreAt(backend!, location, async (store) => {
+      expect((await runUpdate({ store, source: arraySource(hearingRecords(20)), task: 'daily' })).status).toBe('success');
+      await addTask(store, { name: 'daily', cron: '0 3 * * *', source: 'synthetic:seed=3,count=10' });
+    });
     const schema = new URL(location).searchParams.get('schema')!;
     await psql(`GRANT USAGE ON SCHEMA "${schema}" TO ${READER}; GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}" TO ${READER}`);
     const db = asRole(location, READER);

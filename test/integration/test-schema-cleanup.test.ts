@@ -57,4 +57,13 @@ describe.skipIf(!reachable && process.env.CI !== 'true')('PostgreSQL schemas of 
     expect((await dropRunSchemas(tag)).sort()).toEqual([...ours].sort());
     expect(await existing([...ours, theirs])).toEqual([theirs]);
   });
+
+  it('the run\'s teardown drops the snapshots of a schema the run named that a test dropped itself', async () => {
+    const tag = `rdropped${process.pid}`;
+    const gone = `gh_test_${tag}_1_x_1`;
+    const snapshot = `${snapshotSchemaPrefix(gone)}20260101t000000000z_cccccc`;
+    await createSchemas([snapshot]);
+    expect(await dropRunSchemas(tag, [gone])).toEqual([snapshot]);
+    expect(await existing([snapshot])).toEqual([]);
+  });
 });
