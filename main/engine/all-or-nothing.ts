@@ -8,6 +8,7 @@ import { FetchedPartNotKept } from './batch-loop.js';
 import { stoppedBy } from './finish-run.js';
 import { addCounts, checkpointMetrics, countChanges, PendingBatch } from './run-state.js';
 import { inWindows } from './windows.js';
+import { writtenOnce } from './transient-retry.js';
 
 /** The whole update as a single batch: seq 1. */
 const ONLY_BATCH = 1;
@@ -162,20 +163,33 @@ class StopWatch {
  * batch's BEGIN, a refused connection) has had
  * nothing of the update read or written, so trying again loses nothing, where failing made a
  * passing lock fail the whole run. Once `work` has begun, the source is being read into the
- * transaction, and a transient fault there ends it: UpdateTriedOnce, which is not retried.
+ * transaction, and a transient fault there ends it: UpdateTriedOnce, which is not retried. A
+ * connection lost at its COMMIT may have let it through: the run's checkpoint is asked (as a batch
+ * asks it, RunContext.transactionOnce), and the update is taken as committed when it moved — not
+ * said to have kept nothing while all of it is stored.
  */
 async function retriedUntilBegun(run: RunContext, work: (tx: WriteTx) => Promise<void>): Promise<void> {
-  await run.withTransientRetry(async () => {
+  // Set when a try's transaction failed past its work, at its COMMIT: it may have gone through, so it is asked after (its checkpoint), never written again.
+  const unanswered: { taken?: () => void; failure?: unknown } = {};
+  const write = async () => {
+    if (unanswered.taken) throw new UpdateTriedOnce(unanswered.failure);
     let begun = false;
     try {
-      await run.transaction((tx) => {
-        begun = true;
-        return work(tx);
-      });
+      await run.transaction(
+        (tx) => {
+          begun = true;
+          return work(tx);
+        },
+        (taken) => (unanswered.taken = taken),
+      );
     } catch (failure) {
-      throw begun && run.isTransient(failure) ? new UpdateTriedOnce(failure) : failure;
+      if (unanswered.taken && run.isTransient(failure)) unanswered.failure = failure;
+      else if (begun && run.isTransient(failure)) throw new UpdateTriedOnce(failure);
+      throw failure;
     }
-  });
+  };
+  const landed = async () => (unanswered.taken && (await run.checkpointMoved()) ? { value: unanswered.taken() } : null);
+  await writtenOnce((tried) => run.withTransientRetry(tried), write, landed);
 }
 
 /**

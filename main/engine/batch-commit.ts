@@ -36,18 +36,16 @@ export class BatchCommitter {
     const seq = this.run.state.batchSeq + 1;
     if (this.savepointChunk !== null && this.run.isolate && pending.changes.length > 0) return this.isolate(seq, pending, null, started);
     try {
-      return await this.run.withTransientRetry(() =>
-        this.run.transaction(async (tx) => {
-          await this.rejectEarlierWrites(tx, pending);
-          const counts = countChanges(pending.changes);
-          await this.writeChecked(tx, seq, pending.changes);
-          // Parts committed under isolation before a restart belong to this batch's row too.
-          const outcome = withCarried(this.run.state.openBatch, { ...counts, retries: 0, quarantined: 0 });
-          const batch = this.batchRecord(seq, pending, outcome, this.run.state.openBatch !== null, started, null);
-          await this.closeBatch(tx, pending, batch, { ...counts, fetched: pending.changes.length }, pending.changes);
-          return batch;
-        }),
-      );
+      return await this.run.transactionOnce(async (tx) => {
+        await this.rejectEarlierWrites(tx, pending);
+        const counts = countChanges(pending.changes);
+        await this.writeChecked(tx, seq, pending.changes);
+        // Parts committed under isolation before a restart belong to this batch's row too.
+        const outcome = withCarried(this.run.state.openBatch, { ...counts, retries: 0, quarantined: 0 });
+        const batch = this.batchRecord(seq, pending, outcome, this.run.state.openBatch !== null, started, null);
+        await this.closeBatch(tx, pending, batch, { ...counts, fetched: pending.changes.length }, pending.changes);
+        return batch;
+      });
     } catch (error) {
       if (this.run.isRunFault(error)) throw error;
       return this.isolate(seq, pending, { error }, started);
@@ -75,7 +73,7 @@ export class BatchCommitter {
   async checkpointWithoutChanges(pending: PendingBatch): Promise<BatchRecord | null> {
     const carried = this.run.state.openBatch;
     const batch = carried ? this.batchRecord(this.run.state.batchSeq + 1, pending, carried, true, this.run.clock(), null) : null;
-    await this.run.withTransientRetry(() => this.run.transaction((tx) => this.closeBatch(tx, pending, batch, {}, [])));
+    await this.run.transactionOnce((tx) => this.closeBatch(tx, pending, batch, {}, []));
     return batch;
   }
 
@@ -137,27 +135,25 @@ export class BatchCommitter {
    */
   private async isolate(seq: number, pending: PendingBatch, failedTry: { error: unknown } | null, started: Date): Promise<BatchRecord> {
     const isolationOff = this.run.isolate ? null : failureReason(failedTry?.error, null, 'the batch failed and record isolation is off');
-    return this.run.withTransientRetry(() =>
-      this.run.transaction(async (tx) => {
-        if (failedTry === null) await this.rejectEarlierWrites(tx, pending);
-        const chunk = failedTry === null ? this.savepointChunk! : isolationChunk(failedTry.error, pending.changes);
-        const { refused, firstError } = isolationOff === null ? await this.writeInSavepoints(tx, seq, pending.changes, chunk, failedTry !== null) : { refused: new Map(pending.changes.map((change) => [change, isolationOff])), firstError: failedTry!.error };
-        const writtenChanges = pending.changes.filter((change) => !refused.has(change));
-        const written = countChanges(writtenChanges);
-        await tx.addQuarantine(this.refusedEntries(seq, pending.changes, refused));
-        // Parts committed under the older halving isolation before a restart belong to this batch's row too.
-        const retries = failedTry !== null && this.run.isolate ? 1 : 0;
-        const outcome = withCarried(this.run.state.openBatch, { ...written, quarantined: refused.size, retries });
-        const error = failedTry?.error ?? firstError;
-        const isolated = failedTry !== null || refused.size > 0 || this.run.state.openBatch !== null;
-        const batch = this.batchRecord(seq, pending, outcome, isolated, started, error === undefined ? null : redactedMessage(error));
-        await this.closeBatch(tx, pending, batch, { ...written, quarantined: refused.size, fetched: pending.changes.length }, writtenChanges);
-        this.run.afterCommit(() => {
-          this.savepointChunk = this.run.isolate && refused.size > 0 ? chunk : null;
-        });
-        return batch;
-      }),
-    );
+    return this.run.transactionOnce(async (tx) => {
+      if (failedTry === null) await this.rejectEarlierWrites(tx, pending);
+      const chunk = failedTry === null ? this.savepointChunk! : isolationChunk(failedTry.error, pending.changes);
+      const { refused, firstError } = isolationOff === null ? await this.writeInSavepoints(tx, seq, pending.changes, chunk, failedTry !== null) : { refused: new Map(pending.changes.map((change) => [change, isolationOff])), firstError: failedTry!.error };
+      const writtenChanges = pending.changes.filter((change) => !refused.has(change));
+      const written = countChanges(writtenChanges);
+      await tx.addQuarantine(this.refusedEntries(seq, pending.changes, refused));
+      // Parts committed under the older halving isolation before a restart belong to this batch's row too.
+      const retries = failedTry !== null && this.run.isolate ? 1 : 0;
+      const outcome = withCarried(this.run.state.openBatch, { ...written, quarantined: refused.size, retries });
+      const error = failedTry?.error ?? firstError;
+      const isolated = failedTry !== null || refused.size > 0 || this.run.state.openBatch !== null;
+      const batch = this.batchRecord(seq, pending, outcome, isolated, started, error === undefined ? null : redactedMessage(error));
+      await this.closeBatch(tx, pending, batch, { ...written, quarantined: refused.size, fetched: pending.changes.length }, writtenChanges);
+      this.run.afterCommit(() => {
+        this.savepointChunk = this.run.isolate && refused.size > 0 ? chunk : null;
+      });
+      return batch;
+    });
   }
 
   /**

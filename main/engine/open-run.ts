@@ -10,7 +10,7 @@ import { addEventIdsTakenBefore, addEventIdsTakenByIdentity } from './taken-befo
 import { faultReason, reasonFor } from './finish-run.js';
 import { faultOf } from './run-context.js';
 import { freshState, stateFromCheckpoint, type CommittedState } from './run-state.js';
-import type { Retry } from './transient-retry.js';
+import { writtenOnce, type Retry } from './transient-retry.js';
 import type { UpdateOptions } from './run-update.js';
 
 // A run's opening: a new run's row, or a resumed run's checkpoint, window and handled keys, refused when it cannot resume safely.
@@ -55,7 +55,7 @@ export async function openRun(options: UpdateOptions, clock: () => Date, owner: 
   if (options.resumeRunId !== undefined) return resumeRun(options, options.resumeRunId, startedAt, owner, retry);
   const mode = options.mode ?? 'batch';
   const batchSize = checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
-  const runId = await retry(() => store.createRun({
+  const run = {
     mode,
     batchSize,
     task: options.task ?? null,
@@ -68,7 +68,11 @@ export async function openRun(options: UpdateOptions, clock: () => Date, owner: 
     sourceWindow: source.listing?.window ?? null,
     startedBy: options.operator ?? null,
     afterResumeOf: options.afterResumeOf ?? null,
-  }));
+  };
+  const runId = await writtenOnce(retry, () => store.createRun(run), async () => {
+    const found = await store.runCreatedFor(run);
+    return found === null ? null : { value: found };
+  });
   return { runId, state: freshState(), mode, batchSize, startedAt, runStartedAt: startedAt.toISOString(), priorDurationMs: 0, eventIdsInRun: new EventIdSet() };
 }
 

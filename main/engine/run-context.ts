@@ -1,7 +1,7 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { DatabaseFault, Store, WriteTx } from '../store/index.js';
 import type { CommittedState } from './run-state.js';
-import type { Retry } from './transient-retry.js';
+import { writtenOnce, type Retry } from './transient-retry.js';
 
 /**
  * What the parts of one run share: the store, the committed state, the clock. State changes
@@ -24,16 +24,57 @@ export class RunContext {
     readonly elapsedMs: () => number,
   ) {}
 
-  async transaction<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
+  /**
+   * `work` in one transaction; its effects applied once it has committed. `unanswered` is told how
+   * to take the try as committed when the transaction failed only after `work` was done: at its
+   * COMMIT, whose answer a lost connection may have taken after the server ran it.
+   */
+  async transaction<T>(work: (tx: WriteTx) => Promise<T>, unanswered?: (taken: () => T) => void): Promise<T> {
     const effects: (() => void)[] = [];
-    this.pendingEffects = effects;
-    try {
-      const result = await this.store.transaction(work);
+    const committed = (result: T) => {
       for (const effect of effects) effect();
       return result;
+    };
+    // Set inside the transaction's callback: a cast, so that TypeScript does not take it as null still.
+    let done = null as { result: T } | null;
+    this.pendingEffects = effects;
+    try {
+      return committed(await this.store.transaction(async (tx) => (done = { result: await work(tx) }).result));
+    } catch (failure) {
+      const finished = done;
+      if (finished !== null) unanswered?.(() => committed(finished.result));
+      throw failure;
     } finally {
       this.pendingEffects = null;
     }
+  }
+
+  /**
+   * `work` in a transaction, retried on a transient fault, and committed at most once: a try whose
+   * transaction failed past its work is taken as committed — its result and its effects — when the
+   * run's checkpoint shows it went through (checkpointMoved), not written again. Every transaction
+   * of a batch moves the checkpoint.
+   */
+  transactionOnce<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
+    let unanswered: (() => T) | null = null;
+    const write = () => {
+      unanswered = null;
+      return this.transaction(work, (taken) => (unanswered = taken));
+    };
+    return writtenOnce(this.retry, write, async () => {
+      const taken: (() => T) | null = unanswered;
+      return taken !== null && (await this.checkpointMoved()) ? { value: taken() } : null;
+    });
+  }
+
+  /**
+   * Whether the run's stored checkpoint is past the committed state this process holds. Only the
+   * run writes its checkpoint, with every batch, so it moved only when a transaction of the run
+   * committed without this process hearing so.
+   */
+  async checkpointMoved(): Promise<boolean> {
+    const stored = await this.store.getCheckpoint(this.runId);
+    return stored !== null && (stored.nextPosition !== this.state.nextPosition || stored.batchSeq !== this.state.batchSeq);
   }
 
   afterCommit(effect: () => void): void {

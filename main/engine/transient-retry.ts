@@ -64,6 +64,28 @@ export async function retryTransient<T>(policy: RetryPolicy, work: () => Promise
 }
 
 /**
+ * A write `retry` tries again, made at most once. A connection lost as the server ran the write's
+ * COMMIT (or a statement that commits by itself) leaves the client without the answer, so a try
+ * that failed may have gone through: before each retry `landed` asks the database, on a new
+ * connection, for what that try would have left, and what it finds is taken as the write's result
+ * instead of writing it again (a second run for one update, a batch quarantined as duplicates of
+ * itself). Null: nothing of the failed try is there, and the write is tried again. A database still
+ * unreachable for the question is retried as the write is; the run then stops as interrupted, and
+ * its resume reads what was committed from the database, not from this process.
+ */
+export function writtenOnce<T>(retry: Retry, write: () => Promise<T>, landed: () => Promise<{ value: T } | null>): Promise<T> {
+  let tried = false;
+  return retry(async () => {
+    if (tried) {
+      const found = await landed();
+      if (found !== null) return found.value;
+    }
+    tried = true;
+    return write();
+  });
+}
+
+/**
  * What a transient fault makes the run wait for, and who holds it where that can be told. On
  * SQLite a busy file while the run holds the writer lock is no Gatehouse writer's: another
  * connection kept a write transaction open through the whole busy timeout.

@@ -198,6 +198,28 @@ export class RunRepository {
   }
 
   /**
+   * The run createRun made for `run`, if its row is there: still running, under the same process
+   * (pid, host) and started at the same instant from the same source — an identity the caller made,
+   * which no other run of the writer holding the lock shares. Asked before createRun is tried again
+   * after a try whose answer was lost (a connection cut as the server ran its COMMIT): that try may
+   * have made the row, and a second one would be a second run for one update. Null: no try made it.
+   */
+  async runCreatedFor(run: Pick<NewRun, 'pid' | 'host' | 'startedAt' | 'source'>): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('runs')
+      .select('id')
+      .where('status', '=', 'running')
+      .where('pid', '=', run.pid)
+      .where('host', '=', run.host)
+      .where('startedAt', '=', run.startedAt)
+      .where('source', '=', run.source)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? Number(row.id) : null;
+  }
+
+  /**
    * Runs that already ended — a history stored at once (the validation bench's odd cases hold
    * thousands of runs a case) — with the rows and folds createRun then finishRun leave run by run,
    * their ids in the order given, all or none. Multi-row statements in one transaction: createRun
