@@ -46,7 +46,8 @@ export async function runAllOrNothing(
       // A stop asked for at a safe point (HALT_UPDATES, UpdateOptions.beforeCommitting) rolls the one transaction back whole.
       const stopIfAsked = async () => {
         await watch?.idle();
-        await safePoint();
+        // Stopped already (the watch's check took a halt, recorded on the run once): not read and recorded again.
+        if (!options.signal?.aborted) await safePoint();
         if (options.signal?.aborted) throw new Interrupted();
       };
       try {
