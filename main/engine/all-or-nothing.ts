@@ -7,6 +7,7 @@ import { withPlannedRelated, type RelatedTotals, type WriteTx } from '../store/i
 import { FetchedPartNotKept } from './batch-loop.js';
 import { stoppedBy } from './finish-run.js';
 import { addCounts, checkpointMetrics, countChanges, PendingBatch } from './run-state.js';
+import { StopWatch, type StopAsked } from './stop-watch.js';
 import { inWindows } from './windows.js';
 import { writtenOnce } from './transient-retry.js';
 
@@ -24,7 +25,7 @@ export async function runAllOrNothing(
   committer: BatchCommitter,
   items: AsyncIterable<SourceItem>,
   /** `continuation`: how an interrupted run's reason ends (UpdateOptions.continuation). */
-  options: { windowSize: number; chunkSize: number; signal?: AbortSignal; continuation: string; beforeCommitting?: (runId: number) => Promise<void>; stopAsked?: () => boolean },
+  options: { windowSize: number; chunkSize: number; signal?: AbortSignal; continuation: string; beforeCommitting?: (runId: number) => Promise<void>; stopAsked?: StopAsked },
 ): Promise<{ outcome: 'committed' | 'rolled_back' | 'interrupted'; error: string | null; batch: BatchRecord | null }> {
   const all = new PendingBatch(false);
   const started = run.clock();
@@ -46,7 +47,8 @@ export async function runAllOrNothing(
       // A stop asked for at a safe point (HALT_UPDATES, UpdateOptions.beforeCommitting) rolls the one transaction back whole.
       const stopIfAsked = async () => {
         await watch?.idle();
-        await safePoint();
+        // Stopped already (the watch's check took a halt, recorded on the run once): not read and recorded again.
+        if (!options.signal?.aborted) await safePoint();
         if (options.signal?.aborted) throw new Interrupted();
       };
       try {
@@ -92,70 +94,6 @@ export async function runAllOrNothing(
 }
 
 class Interrupted extends Error {}
-
-/** How often an all-or-nothing run looks for a stop asked of it between its safe points (StopWatch). */
-const LOOK_FOR_A_STOP_EVERY_MS = 100;
-
-/**
- * Between an all-or-nothing run's safe points. A window of a slow source (Congress.gov at its rate
- * limit: one detail request per meeting) takes minutes, and a halt's writer waits only its lock wait
- * (halt-requests.ts) for the run to take its request. A timer asks `asked` (cheap, no database read:
- * not one call per record) and when a stop is asked runs the safe point's `check` at once; a halt it
- * takes aborts the run's signal, which abandons the source's fetch under way (nothing is committed,
- * so nothing is lost) and stops the run at its next safe point. One check at a time; its failure is
- * the next safe point's, as if that point had read it.
- */
-class StopWatch {
-  private timer: NodeJS.Timeout | null = null;
-  private checking: Promise<void> = Promise.resolve();
-  private failure: { error: unknown } | null = null;
-  private stopped = false;
-
-  constructor(
-    private readonly asked: () => boolean,
-    private readonly check: () => Promise<void>,
-  ) {
-    this.lookLater();
-  }
-
-  /** Once the check under way (if any) has ended; throws what it threw. */
-  async idle(): Promise<void> {
-    await this.checking;
-    if (this.failure) throw this.failure.error;
-  }
-
-  stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-  }
-
-  private lookLater(): void {
-    if (this.stopped || this.failure) return;
-    this.timer = setTimeout(() => this.look(), LOOK_FOR_A_STOP_EVERY_MS);
-    this.timer.unref();
-  }
-
-  private askedNow(): boolean {
-    try {
-      return this.asked();
-    } catch {
-      // Asked from a timer, where a throw would end the process: a request that cannot be read carries no word (the safe points still read the flags).
-      return false;
-    }
-  }
-
-  private look(): void {
-    this.timer = null;
-    if (!this.askedNow()) return this.lookLater();
-    this.checking = this.check().then(
-      () => this.lookLater(),
-      (error: unknown) => {
-        this.failure = { error };
-      },
-    );
-  }
-}
 
 /**
  * The one transaction, its opening retried as a batch's is: a database busy or unreachable at BEGIN

@@ -7,7 +7,8 @@ import type { RunPlanner } from './planner.js';
 import type { RunContext } from './run-context.js';
 import type { BatchSettings, UpdateOptions } from './run-update.js';
 import { PendingBatch } from './run-state.js';
-import { inWindows, yieldToEventLoop } from './windows.js';
+import { StopWatch } from './stop-watch.js';
+import { EarlyWindowEnd, inWindows, yieldToEventLoop } from './windows.js';
 
 /** Unchanged or rejected records are checkpointed at least this often even when nothing changes. */
 const CHECKPOINT_EVERY_ITEMS = 2_000;
@@ -23,15 +24,16 @@ export async function runBatches(
   planner: RunPlanner,
   committer: BatchCommitter,
   items: AsyncIterable<SourceItem>,
-  run: Execution & { windowSize: number; sizes: BatchSizes; signal?: AbortSignal; recordsHandled: boolean; betweenBatches?: UpdateOptions['betweenBatches']; resumed: boolean },
+  run: Execution & { windowSize: number; sizes: BatchSizes; signal?: AbortSignal; recordsHandled: boolean; betweenBatches?: UpdateOptions['betweenBatches']; stopAsked?: UpdateOptions['stopAsked']; resumed: boolean },
 ): Promise<boolean> {
   // A re-listed source's item keys, by position, for the window being planned: each batch notes those it handled.
   const keyAt = run.recordsHandled ? new Map<number, string>() : null;
   const stopRequested = () => run.signal?.aborted === true;
   const stopsAtOnce = () => stopRequested() && !run.recordsHandled;
   let pending = new PendingBatch();
-  const flush = async () => {
-    if (pending.size === 0 && context.state.openBatch === null) return;
+  /** Commits what is pending; true when that reached a batch boundary (and read the flags there). */
+  const flush = async (): Promise<boolean> => {
+    if (pending.size === 0 && context.state.openBatch === null) return false;
     const batch = pending.changes.length === 0 ? await committer.checkpointWithoutChanges(pending) : await committer.commit(pending);
     if (batch) {
       run.sizes.after(batch.status);
@@ -39,6 +41,7 @@ export async function runBatches(
       applySettings(await run.betweenBatches?.(run.runId, batch.seq + 1));
     }
     pending = new PendingBatch();
+    return batch !== null;
   };
   function applySettings(settings: BatchSettings | null | undefined): void {
     if (!settings) return;
@@ -48,30 +51,48 @@ export async function runBatches(
   // A resumed run goes on from the boundary after its last committed batch: what a kill placed while
   // it was interrupted reaches there, and is recorded on the run, before the first batch it writes now.
   if (run.resumed) applySettings(await run.betweenBatches?.(run.runId, context.state.batchSeq + 1));
-  for await (const window of committedBeforeSourceFailure(inWindows(items, run.windowSize), flush)) {
-    if (stopsAtOnce()) return false;
-    const fresh = window.filter((item) => !context.state.doneInBatch.has(item.position));
-    if (keyAt) {
-      keyAt.clear();
-      for (const item of fresh) if (item.key !== undefined) keyAt.set(item.position, item.key);
-    }
-    for (const item of await planner.plan(fresh)) {
-      pending.add(item);
-      const key = keyAt?.get(item.position);
-      if (key !== undefined) pending.handled.push(key);
-      if (pending.changes.length >= run.sizes.next) {
-        await flush();
-        await yieldToEventLoop();
-        if (stopsAtOnce()) return false;
-      }
-    }
-    if (pending.changes.length === 0 && pending.size >= CHECKPOINT_EVERY_ITEMS) await flush();
-    run.emit({ type: 'progress', runId: run.runId, metrics: { ...context.state.metrics }, elapsedMs: run.clock().getTime() - run.startedAt.getTime() });
-    if (stopRequested()) break;
+  // A stop asked while the source is slow (StopWatch) ends the window there: what it planned is
+  // committed as a batch, and the boundary after it reads the flags as every boundary does.
+  const early = run.stopAsked ? new EarlyWindowEnd() : null;
+  const watch = early && new StopWatch(() => !stopRequested() && run.stopAsked!(), () => early.ask());
+  const boundaryNow = async () => {
+    if (!(await flush())) applySettings(await run.betweenBatches?.(run.runId, context.state.batchSeq + 1));
+    early?.reached();
+  };
+  try {
+    return await batchesOf(committedBeforeSourceFailure(inWindows(items, run.windowSize, early ?? undefined), flush));
+  } finally {
+    watch?.stop();
+    early?.reached();
   }
-  if (stopsAtOnce()) return false;
-  await flush();
-  return !stopRequested();
+
+  async function batchesOf(windows: AsyncIterable<SourceItem[]>): Promise<boolean> {
+    for await (const window of windows) {
+      if (stopsAtOnce()) return false;
+      const fresh = window.filter((item) => !context.state.doneInBatch.has(item.position));
+      if (keyAt) {
+        keyAt.clear();
+        for (const item of fresh) if (item.key !== undefined) keyAt.set(item.position, item.key);
+      }
+      for (const item of await planner.plan(fresh)) {
+        pending.add(item);
+        const key = keyAt?.get(item.position);
+        if (key !== undefined) pending.handled.push(key);
+        if (pending.changes.length >= run.sizes.next) {
+          await flush();
+          await yieldToEventLoop();
+          if (stopsAtOnce()) return false;
+        }
+      }
+      if (pending.changes.length === 0 && pending.size >= CHECKPOINT_EVERY_ITEMS) await flush();
+      if (early?.isAsked()) await boundaryNow();
+      run.emit({ type: 'progress', runId: run.runId, metrics: { ...context.state.metrics }, elapsedMs: run.clock().getTime() - run.startedAt.getTime() });
+      if (stopRequested()) break;
+    }
+    if (stopsAtOnce()) return false;
+    await flush();
+    return !stopRequested();
+  }
 }
 
 /**
@@ -96,7 +117,7 @@ export const FETCHED_PART_NOT_KEPT = 'the records fetched since the last committ
  * reason, and keeps what it fetched. A failure of the loop itself (a commit) is not the source's
  * and is not caught here: the loop's exceptions close the windows, they do not pass through them.
  */
-async function* committedBeforeSourceFailure<T>(windows: AsyncIterable<T>, commitPending: () => Promise<void>): AsyncGenerator<T> {
+async function* committedBeforeSourceFailure<T>(windows: AsyncIterable<T>, commitPending: () => Promise<unknown>): AsyncGenerator<T> {
   try {
     yield* windows;
   } catch (failure) {

@@ -61,7 +61,7 @@ export async function executeRun(options: UpdateOptions, run: Execution, beforeF
       status = result.outcome === 'committed' ? statusFromCounts(run.state) : result.outcome;
       error = result.error;
     } else {
-      const finished = await runBatches(context, planner, committer, items, { ...run, windowSize, sizes, signal: options.signal, recordsHandled: source.listing !== undefined, betweenBatches: options.betweenBatches, resumed: options.resumeRunId !== undefined });
+      const finished = await runBatches(context, planner, committer, items, { ...run, windowSize, sizes, signal: options.signal, recordsHandled: source.listing !== undefined, betweenBatches: options.betweenBatches, stopAsked: options.stopAsked, resumed: options.resumeRunId !== undefined });
       status = finished ? statusFromCounts(run.state) : 'interrupted';
       if (!finished) error = `stopped ${stoppedBy(options.signal)} after the last committed batch ${continuation(options, run.runId)}`;
     }

@@ -6,6 +6,7 @@ import type { RecordSource } from '../sources/index.js';
 import type { LockHolder, Store } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
 import { checkBatchSize } from './batch-sizes.js';
+import type { StopAsked } from './stop-watch.js';
 import { executeRun } from './execute-run.js';
 import { keepLockFresh, STALE_LOCK_MS } from './lock-heartbeat.js';
 import { openRun, resumable } from './open-run.js';
@@ -52,11 +53,13 @@ export interface UpdateOptions {
    */
   beforeCommitting?: (runId: number) => Promise<void>;
   /**
-   * Whether a stop is being asked of the run now, cheaply (no database read): polled on a timer
-   * between an all-or-nothing run's safe points, which runs `beforeCommitting` at once when it says
-   * yes, so a slow source's window does not keep the stop waiting (all-or-nothing.ts, StopWatch).
+   * Whether a stop may be asked of the run now, cheaply (flags/halt-requests.ts haltAsked: a file
+   * read on SQLite, a few rows on the writer lock's own session on PostgreSQL): polled on a timer
+   * while the run waits on its source. A yes runs the safe point at once — an all-or-nothing run's
+   * `beforeCommitting`, a batch run's boundary (the window read so far committed as a batch, then
+   * `betweenBatches`) — so a slow source's window does not keep the stop waiting (stop-watch.ts).
    */
-  stopAsked?: () => boolean;
+  stopAsked?: StopAsked;
   task?: string | null;
   /** Who started the run ("Ada", "the scheduler (task daily)"): its writer-lock row names them to anyone it refuses. */
   operator?: string;

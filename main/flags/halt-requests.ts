@@ -95,13 +95,43 @@ export function requestedHalts(store: Pick<Store, 'writerNotes'>): RequestedHalt
 }
 
 /**
- * Whether a halt is being set now, for a run to poll between its safe points (UpdateOptions.stopAsked):
- * one read of the requests' folder, no database read. Undefined where no request is ever left (PostgreSQL
- * stores the change at once, and the run reads it at its next safe point).
+ * Whether a halt may be asked of the run now, for it to poll between its safe points
+ * (UpdateOptions.stopAsked), answered the backend's own way; a yes only makes the run read the
+ * flags as a safe point does, which decides. SQLite: a halt being set waits for the run's write
+ * lock, and left a request beside it — one read of the requests' folder, no database read.
+ * PostgreSQL stores the change at once: the halts stored, read on the run's own writer-lock session
+ * (haltStoredSinceLooked).
  */
-export function haltAsked(store: Pick<Store, 'writerNotes'>): (() => boolean) | undefined {
-  if (!store.writerNotes) return undefined;
-  return () => requestedHalts(store).length > 0;
+export function haltAsked(store: Pick<Store, 'writerNotes' | 'haltsStored'>): () => boolean | Promise<boolean> {
+  if (store.writerNotes) return () => requestedHalts(store).length > 0;
+  return haltStoredSinceLooked(store);
+}
+
+/**
+ * How often a PostgreSQL run reads the halts stored while it waits on its source. Each read is one
+ * round trip to a server that may be remote and shared by a team; twice a second stops a run well
+ * within a support engineer's patience at a cost no server notices.
+ */
+const READ_STORED_HALTS_EVERY_MS = 500;
+
+/**
+ * Yes when the halts stored differ from those the run last looked at and one is on: the run then
+ * reads the flags as its next safe point would, and a halt of another task's scope, read once,
+ * does not make it read again until it changes. Not before the first read: a halt stored as the
+ * run started is one it has not looked at. A halt set and lifted again between two reads was never
+ * in force for the run, and stops nothing.
+ */
+function haltStoredSinceLooked(store: Pick<Store, 'haltsStored'>): () => Promise<boolean> {
+  let lookedAt = -Infinity;
+  let looked = '';
+  return async () => {
+    if (Date.now() - lookedAt < READ_STORED_HALTS_EVERY_MS) return false;
+    lookedAt = Date.now();
+    const stored = await store.haltsStored();
+    if (stored === null || stored === looked) return false;
+    looked = stored;
+    return stored !== '';
+  };
 }
 
 /** The rows read, with each requested halt in place of what its scope stores: the flags as they will be once the requests are stored. */

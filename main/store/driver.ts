@@ -155,6 +155,13 @@ export interface WriterLock {
   orphans(running: RunningRun[]): Promise<number[]>;
   /** Of the runs left `running`, those no writer runs, as a reader can tell from the lock without taking it (process.ts runsWithoutWriter). */
   runsWithoutWriter(running: RunningRun[]): Promise<number[]>;
+  /**
+   * The HALT_UPDATES values stored on, as a mark that changes whenever one is set, moved or lifted
+   * (scope and time of each), read on the holder's own connection; null when the lock is not held
+   * or holds no connection to read on (SQLite: a halt set meanwhile waits for the holder's write
+   * lock, and reaches it as a WriterNote instead).
+   */
+  haltsStored(): Promise<string | null>;
 }
 
 /** When a run checks the whole database before it writes (GatehouseStore.checkIntegrity). */

@@ -131,6 +131,11 @@ export class GatehouseStore extends RunRepository {
     return row ?? null;
   }
 
+  /** The HALT_UPDATES values stored on, as a mark read on the writer lock's own connection (WriterLock.haltsStored); null on SQLite. */
+  haltsStored(): Promise<string | null> {
+    return this.driver.writerLock.haltsStored();
+  }
+
   /** Refreshes the lock's heartbeat and names the run that holds it; `waitIfBusy: false` tries once (the heartbeat's timer). */
   heartbeat(now: Date, runId: number | null, options?: { waitIfBusy?: boolean }): Promise<void> {
     return this.driver.writerLock.heartbeat(now, runId, options);

@@ -12,7 +12,7 @@ import { sqliteBackend, testBackends, withStoreAt, type TestBackend } from '../h
 import { operatorCaller } from '../helpers/callers.js';
 import { waitForCheckpoint } from '../helpers/checkpoints.js';
 import { printed, runCli, startCli } from '../helpers/cli.js';
-import { FAKE_API_KEY, startFakeCongress, stopAtDetail } from '../helpers/congress-server.js';
+import { FAKE_API_KEY, isDetailRequest, startFakeCongress, stopAtDetail } from '../helpers/congress-server.js';
 import { domainFingerprint } from '../helpers/domain-rows.js';
 import { countedQueries } from '../helpers/counted-queries.js';
 import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
@@ -280,3 +280,72 @@ describe('HALT_UPDATES on SQLite: a halt request never stored stops no run', () 
   }, 60_000);
 });
 
+
+const postgresOnly = testBackends().filter((backend) => backend.name === 'postgres');
+
+describe.each(postgresOnly)('HALT_UPDATES on PostgreSQL reaches a run waiting on a slow source', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it.each(['batch', 'all-or-nothing'] as const)('%s: set while a Congress.gov detail is held, it stops the run as interrupted naming the halt, without waiting for that detail', async (mode) => {
+    const recent = new Date(Date.now() - 86_400_000).toISOString();
+    const server = await startFakeCongress({ house: Array.from({ length: 5 }, (_, i) => hearingRecord(830000 + i, { updateDate: recent })) });
+    const db = await configured(backend);
+    let running: ReturnType<typeof startCli> | null = null;
+    try {
+      // The second detail is held until the test ends: a run that ends first did not wait for it (nor time it out and ask again).
+      const waitingOnSource = new Promise<void>((resolve) => stopAtDetail(server, 2, resolve));
+      running = startCli(['update', '--db', db, '--source', `congress:${server.baseUrl}`, '--mode', mode, '--no-snapshot', '--json'], { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY });
+      await waitingOnSource;
+      const set = runCli(['flags', 'set', 'HALT_UPDATES', 'true', '--scope', 'global', '--reason', REASON, '--operator', 'support-sam', '--db', db, '--json']);
+      expect(set.code, set.stderr).toBe(0);
+      const summary = JSON.parse((await running.done).stdout) as RunSummary;
+      expect(server.requests.filter(isDetailRequest)).toHaveLength(2);
+      expect(summary.status).toBe('interrupted');
+      expect(summary.error).toMatch(/^stopped by HALT_UPDATES \(scope global\), set by support-sam at \S+: "incident 42: upstream sends bad dates"[,;] /);
+      expect(summary.flagChanges).toEqual([expect.objectContaining({ flag: 'HALT_UPDATES', scope: 'global', killedBy: 'support-sam', applied: true })]);
+      // Batch mode keeps the batch it committed at the boundary the halt was read at (the detail fetched before it); all-or-nothing keeps nothing.
+      await withStoreAt(backend, db, async (store) => expect((await store.loadHearings(['830000'])).size).toBe(mode === 'batch' ? 1 : 0));
+    } finally {
+      running?.child.kill('SIGKILL');
+      await running?.done;
+      await server.close();
+    }
+  }, 60_000);
+
+  it.each(['batch', 'all-or-nothing'] as const)('%s: a halt lifted again before the run read the flags stops nothing: the run goes on to success', async (mode) => {
+    const db = await configured(backend);
+    await withStoreAt(backend, db, async (store) => {
+      await withStoreAt(backend, db, async (support) => {
+        const records = hearingRecords(20, 840000);
+        let liftedBeforeRead!: () => void;
+        const lifted = new Promise<void>((resolve) => (liftedBeforeRead = resolve));
+        // The run's look at the halts stored finds one, which support lifts before the run reads the flags as a safe point does.
+        const watched = new Proxy(store, {
+          get(target, property) {
+            if (property !== 'haltsStored') {
+              const value = Reflect.get(target, property, target) as unknown;
+              return typeof value === 'function' ? value.bind(target) : value;
+            }
+            return async () => {
+              await setFlag(support, { flag: 'HALT_UPDATES', value: 'true', scope: 'global', reason: REASON, operator: 'support-sam' });
+              const stored = await target.haltsStored();
+              await setFlag(support, { flag: 'HALT_UPDATES', value: 'false', scope: 'global', reason: 'false alarm', operator: 'support-sam' });
+              liftedBeforeRead();
+              return stored;
+            };
+          },
+        });
+        // Half the records, then the source waits until the halt was seen and lifted.
+        const source = { ...arraySource(records), async *items() {
+          for (let position = 0; position < records.length; position += 1) {
+            if (position === 10) await lifted;
+            yield { position, raw: records[position] };
+          }
+        } };
+        const { summary } = await runFlaggedUpdate({ store: watched, source, task: null, mode, snapshots: false });
+        expect(summary).toMatchObject({ status: 'success', flagChanges: [] });
+        expect(summary.metrics.added).toBe(20);
+      });
+    });
+  }, 60_000);
+});

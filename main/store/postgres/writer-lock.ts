@@ -71,6 +71,19 @@ export class PostgresWriterLock implements WriterLock {
     }
   }
 
+  /**
+   * On the lock's own session, which a run holds anyway and which sits idle between heartbeats: a
+   * run polling it takes no connection from the pool (4 at most, one already in the run's
+   * transaction). A few rows by key; null once released.
+   */
+  async haltsStored(): Promise<string | null> {
+    if (!this.session) return null;
+    const { rows } = await this.session.query<{ scope: string; updatedAt: string }>(
+      "SELECT scope, updated_at AS \"updatedAt\" FROM flag_values WHERE flag = 'HALT_UPDATES' AND value_json = 'true' ORDER BY scope",
+    );
+    return rows.map((row) => `${row.scope}@${row.updatedAt}`).join(' ');
+  }
+
   /** Never throws: when the server is gone, so is the session, and with it the advisory lock. */
   async release(): Promise<void> {
     const session = this.session;

@@ -83,6 +83,11 @@ export class SqliteWriterLock implements WriterLock {
     await this.gate.write(this.db, () => (options.waitIfBusy === false ? withoutBusyWait(this.db, beat) : beat()));
   }
 
+  /** A halt set while a run holds the file waits for its write lock: the run learns of it from its WriterNote (halt-requests.ts). */
+  async haltsStored(): Promise<null> {
+    return null;
+  }
+
   /** Only our own row: a writer that took the lock over keeps its. */
   async release(): Promise<void> {
     if (!this.held || !this.db.open) return;
