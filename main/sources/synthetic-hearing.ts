@@ -43,6 +43,9 @@ const STATUS_MIX: readonly (readonly [MeetingStatus, number])[] = [
 const SUBCOMMITTEE_SHARE = 0.3;
 const JOINT_MEETING_SHARE = 0.05;
 
+/** Each chamber's committees, in COMMITTEES' order: picked from once a record, not filtered out of the list for each. */
+const COMMITTEES_OF = Object.fromEntries(CHAMBER_MIX.map(([chamber]) => [chamber, COMMITTEES.filter((entry) => entry.chamber === chamber)])) as Record<Chamber, CommitteeEntry[]>;
+
 export const FIRST_EVENT_ID = 115_000;
 
 export function eventIdFor(recordNumber: number): string {
@@ -52,7 +55,7 @@ export function eventIdFor(recordNumber: number): string {
 /** Builds record number `recordNumber` of a seed; `slot` is its start time from the schedule. */
 export function buildHearing(random: Random, recordNumber: number, slot: Date): CommitteeMeetingRecord {
   const chamber = weightedPick(random, CHAMBER_MIX);
-  const primary = pick(random, COMMITTEES.filter((entry) => entry.chamber === chamber));
+  const primary = pick(random, COMMITTEES_OF[chamber]);
   const type = weightedPick(random, TYPE_MIX);
   const meetingStatus = weightedPick(random, STATUS_MIX);
   const held = meetingStatus === 'Scheduled' || meetingStatus === 'Rescheduled';
@@ -87,17 +90,20 @@ export function composeTitle(random: Random, type: string, committee: CommitteeE
   }
   const agency = pick(random, committee.agencies);
   const topic = pick(random, committee.topics);
-  return pick(random, [
-    () => `Oversight of the ${agency}`,
-    () => `Oversight of the ${possessive(agency)} ${pick(random, PROGRAMS)}`,
-    () => `Examining ${topic}`,
-    () => `${topic}: Challenges and Opportunities`,
-    () => `A Review of the ${possessive(agency)} ${pick(random, PROGRAMS)}`,
-    () => `Legislative Hearing on ${composeBillNumber(random, committee)}, the ${composeActName(random)}`,
-    () => `Hearing to Receive Testimony on ${topic}`,
-    () => (committee.chamber === 'Senate' ? 'Nominations' : 'Member Day Hearing'),
-  ])();
+  return pick(random, HEARING_TITLES)(random, agency, topic, committee);
 }
+
+/** A hearing's title forms, made once rather than as eight closures a record (a hearing is 70 % of records). */
+const HEARING_TITLES: readonly ((random: Random, agency: string, topic: string, committee: CommitteeEntry) => string)[] = [
+  (_, agency) => `Oversight of the ${agency}`,
+  (random, agency) => `Oversight of the ${possessive(agency)} ${pick(random, PROGRAMS)}`,
+  (_, __, topic) => `Examining ${topic}`,
+  (_, __, topic) => `${topic}: Challenges and Opportunities`,
+  (random, agency) => `A Review of the ${possessive(agency)} ${pick(random, PROGRAMS)}`,
+  (random, _, __, committee) => `Legislative Hearing on ${composeBillNumber(random, committee)}, the ${composeActName(random)}`,
+  (_, __, topic) => `Hearing to Receive Testimony on ${topic}`,
+  (_, __, ___, committee) => (committee.chamber === 'Senate' ? 'Nominations' : 'Member Day Hearing'),
+];
 
 function possessive(name: string): string {
   return name.endsWith('s') ? `${name}'` : `${name}'s`;
@@ -167,7 +173,8 @@ function syntheticWitnessIdentity(witness: CommitteeMeetingRecord['witnesses'][n
 }
 
 function composeVideo(random: Random, committee: CommitteeEntry): CommitteeMeetingRecord['videos'][number] {
-  const videoId = Array.from({ length: 11 }, () => pick(random, YOUTUBE_ALPHABET)).join('');
+  let videoId = '';
+  for (let i = 0; i < 11; i++) videoId += pick(random, YOUTUBE_ALPHABET);
   return { name: `${committee.name} Hearing`, url: `https://www.youtube.com/watch?v=${videoId}` };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyRecordRules } from '../../../main/validation/index.js';
-import { decodeHtmlEntities } from '../../../shared/record.js';
+import { controlCharacterProblem, decodeHtmlEntities } from '../../../shared/record.js';
 import { hearingRecord } from '../../helpers/records.js';
 
 const known = { isKnownCommittee: (code: string) => code === 'hsif00' };
@@ -74,5 +74,26 @@ describe('record text', () => {
 
   it('keeps a URL whose surrounding blanks are trimmed, as every field is', () => {
     expect(storedFrom({ videos: [{ name: 'v', url: '  https://www.congress.gov/video/1\n' }] }).videos).toEqual([{ name: 'v', url: 'https://www.congress.gov/video/1' }]);
+  });
+});
+
+/**
+ * The rules' control characters are written out as ranges (shared/record.ts, for speed): each must
+ * stay exactly Unicode's Cc (C0, DEL, C1) less what the rule keeps, at every code point.
+ */
+describe('control characters by rule', () => {
+  it('are refused at exactly the code points of \\p{Cc} less tab, line feed, carriage return (text) and NUL (both)', () => {
+    const cc = /\p{Cc}/u;
+    const differing: string[] = [];
+    for (let point = 0; point <= 0x10ffff; point += point < 0x3000 ? 1 : 97) {
+      if (point >= 0xd800 && point <= 0xdfff) continue;
+      const char = String.fromCodePoint(point);
+      const control = cc.test(char) && point !== 0;
+      const text = controlCharacterProblem(`ab${char}`) !== null;
+      const name = controlCharacterProblem(`ab${char}`, 'name') !== null;
+      if (text !== (control && !'\t\n\r'.includes(char)) || name !== control) differing.push(point.toString(16));
+    }
+    expect(differing).toEqual([]);
+    expect(controlCharacterProblem('ab\u001b[2J')).toBe('contains the control character U+001B (ESC) at character 3');
   });
 });
