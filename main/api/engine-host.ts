@@ -5,6 +5,8 @@ import { eventFor, taskContinuation, type UpdateOptions } from '../engine/index.
 import { coverageGapFor, runFlaggedUpdate } from '../scheduler/index.js';
 import { openSource, type SourceOptions } from '../sources/index.js';
 import { openStore, type StoreOptions } from '../store/index.js';
+import type { BatchOutcome, BatchSensitivity } from '../validation/index.js';
+import { judgeBatchHere } from './batch-judging.js';
 import { consoleStoreOptions, OperationBook, performOperation, type OperationKind, type OperationProgress, type OperationRequest, type OperationRequestOf, type OperationResults } from './long-operations.js';
 
 export interface StartRunRequest {
@@ -57,6 +59,8 @@ export interface EngineHost {
   /** Operations in progress. */
   operations(): OperationView[];
   subscribeOperations(listener: (event: OperationEvent) => void): () => void;
+  /** validation.batch's lines judged under `sensitivity`, where the runs run: each line's answer as `validate --batch` gives it. */
+  judgeBatch(lines: readonly string[], sensitivity: BatchSensitivity | undefined): Promise<BatchOutcome[]>;
   /**
    * Stops active runs (after their current batch), lets operations that write the database finish,
    * and waits. `why`: what their stored reason says stopped them (default: the console shutting down).
@@ -83,7 +87,7 @@ export interface EngineHostOptions {
  * outlive the close (a run left `running` in a closed database). `gatehouse serve` keeps answering
  * requests while its last run finishes its batch.
  */
-export function shuttingDown(what: 'run' | OperationKind): GatehouseError {
+export function shuttingDown(what: 'run' | 'batch' | OperationKind): GatehouseError {
   return new GatehouseError('CONFLICT', `the console is shutting down: the ${what} was not started`, { hint: 'start it again once the console is back' });
 }
 
@@ -241,6 +245,7 @@ export function createInProcessEngineHost(options: EngineHostOptions): EngineHos
     },
     operations: () => book.list(),
     subscribeOperations: (listener) => book.subscribe(listener),
+    judgeBatch: async (lines, sensitivity) => judgeBatchHere(lines, sensitivity),
     async close(why = CONSOLE_SHUTDOWN) {
       closing = true;
       for (const controller of [...controllers.values(), ...operationStops]) controller.abort(why);

@@ -4,18 +4,32 @@
  * role `runs`: one long-lived thread that executes update runs on request.
  * role `operation`: one thread per long operation (rollback, restore, snapshot, trials); it posts
  * progress and the result, then exits.
+ * role `batch`: one thread per validation.batch; it posts the answers, then exits.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorPayload } from '../../shared/errors.js';
+import type { BatchSensitivity } from '../validation/index.js';
+import { judgeBatchHere } from './batch-judging.js';
 import { createInProcessEngineHost, type ConsoleSourceOptions, type OperationReply, type OperationStop, type WorkerReply, type WorkerRequest } from './engine-host.js';
 import { consoleJudge } from './judge.js';
 import { performOperation, type OperationRequest } from './long-operations.js';
 
 const port = parentPort;
 if (!port) throw new Error('engine-worker must run as a worker thread');
-const data = workerData as { role: 'runs'; location: string; sourceOptions: ConsoleSourceOptions } | { role: 'operation'; location: string; request: OperationRequest };
+const data = workerData as
+  | { role: 'runs'; location: string; sourceOptions: ConsoleSourceOptions }
+  | { role: 'operation'; location: string; request: OperationRequest }
+  | { role: 'batch'; lines: string[]; sensitivity: BatchSensitivity | undefined };
 
-if (data.role === 'operation') {
+if (data.role === 'batch') {
+  let reply: OperationReply;
+  try {
+    reply = { type: 'done', result: judgeBatchHere(data.lines, data.sensitivity) };
+  } catch (error) {
+    reply = { type: 'failed', error: toErrorPayload(error, 'console') };
+  }
+  port.postMessage(reply);
+} else if (data.role === 'operation') {
   const reply = (message: OperationReply) => port.postMessage(message);
   // The host's stop (the console shutting down): an operation that can stop at a boundary (a trial) does, the others are ended by the host.
   const stop = new AbortController();

@@ -61,7 +61,7 @@ export function createApi(context: ApiContext): ApiHandlers {
   return answeringWhileNotAllThere(store, withBusyWriteRefusals(store, {
     ...operationsHandlers(context, preferences),
     ...undoHandlers(store, engine, notifier),
-    ...validationHandlers(store),
+    ...validationHandlers(store, engine),
     ...sensitivityHandlers(store, source),
     ...historyHandlers(store),
     ...trialHandlers(store, source, engine),

@@ -17,6 +17,7 @@ import {
   type WorkerRequest,
   type ConsoleSourceOptions,
 } from './engine-host.js';
+import type { BatchOutcome, BatchSensitivity } from '../validation/index.js';
 import { OperationBook, type OperationKind, type OperationProgress, type OperationRequest, type OperationRequestOf, type OperationResults } from './long-operations.js';
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
@@ -41,6 +42,8 @@ export function createWorkerEngineHost(options: { location: string; workerScript
   const active = new ActiveRuns();
   const book = new OperationBook(() => new Date());
   const operations = new Map<Worker, { kind: OperationKind; done: Promise<unknown> }>();
+  /** Threads judging a validation.batch: they only read their lines, so a closing host ends them. */
+  const batchJudges = new Set<Worker>();
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let exited: Error | null = null;
@@ -98,6 +101,26 @@ export function createWorkerEngineHost(options: { location: string; workerScript
     return done;
   }
 
+  /** One thread per batch: the lines go to it, the answers come back, and it exits. */
+  function judgeBatchInWorker(lines: readonly string[], sensitivity: BatchSensitivity | undefined): Promise<BatchOutcome[]> {
+    const judgeWorker = new Worker(workerScript, { workerData: { role: 'batch', lines, sensitivity }, env: SHARE_ENV });
+    batchJudges.add(judgeWorker);
+    return new Promise<BatchOutcome[]>((resolve, reject) => {
+      let settled = false;
+      judgeWorker.on('message', (reply: OperationReply) => {
+        if (reply.type === 'progress') return;
+        settled = true;
+        if (reply.type === 'done') resolve(reply.result as BatchOutcome[]);
+        else reject(errorFromPayload(reply.error));
+      });
+      judgeWorker.on('error', (error) => reject(new GatehouseError('INTERNAL', `the batch's worker crashed: ${error.message}`)));
+      judgeWorker.on('exit', (code) => {
+        batchJudges.delete(judgeWorker);
+        if (!settled) reject(new GatehouseError('INTERRUPTED', `the batch stopped before it was judged (worker exit code ${code})`));
+      });
+    });
+  }
+
   return {
     kind: 'worker',
     async start(request: StartRunRequest) {
@@ -117,6 +140,7 @@ export function createWorkerEngineHost(options: { location: string; workerScript
       closing ? Promise.reject(shuttingDown(request.kind)) : (trackOperation(book, request, onProgress, (report) => inWorker(request, report)) as Promise<OperationResults[K]>),
     operations: () => book.list(),
     subscribeOperations: (listener) => book.subscribe(listener),
+    judgeBatch: (lines, sensitivity) => (closing ? Promise.reject(shuttingDown('batch')) : judgeBatchInWorker(lines, sensitivity)),
     async close(why) {
       closing = true;
       // A rollback, restore or snapshot is left to finish (each is one transaction or a checked
@@ -128,6 +152,7 @@ export function createWorkerEngineHost(options: { location: string; workerScript
         operationWorker.postMessage({ type: 'stop', why: why ?? CONSOLE_SHUTDOWN } satisfies OperationStop);
         return done;
       });
+      for (const judgeWorker of batchJudges) finishing.push(judgeWorker.terminate());
       await Promise.allSettled(finishing);
       if (!exited) await send({ type: 'close', why }).catch(() => undefined);
       await worker.terminate();
