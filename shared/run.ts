@@ -191,6 +191,24 @@ export const runFlagChangeSchema = z.object({
 });
 export type RunFlagChange = z.infer<typeof runFlagChangeSchema>;
 
+/**
+ * What stopped a run short (`interrupted`), as data, so no reader parses its `error` (which says the
+ * same to people, and may be worded anew): `halt`, HALT_UPDATES in force at `scope`, set by `by` at
+ * `at` with its `reason` (main/flags/halt.ts); `request`, a stop someone asked of it — the
+ * console's Stop, a signal to the command, the scheduler shutting down —, `by` naming them as the
+ * reason does ("by SIGTERM to gatehouse update (pid 41)"); `fault`, neither a record's nor anyone's
+ * wish: its `source` failed, its `database` stayed unreachable or busy past the retries, it lost its
+ * `writer-lock`, or its `environment` failed (a full disk, a part of the store gone); `process-gone`,
+ * its process ended without saying (killed, crashed) and the next writer marked it.
+ */
+export const runStopSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('halt'), scope: z.string(), by: z.string(), at: z.string(), reason: z.string().nullable() }),
+  z.object({ kind: z.literal('request'), by: z.string() }),
+  z.object({ kind: z.literal('fault'), fault: z.enum(['source', 'database', 'writer-lock', 'environment']) }),
+  z.object({ kind: z.literal('process-gone') }),
+]);
+export type RunStop = z.infer<typeof runStopSchema>;
+
 /** The status a run is in: one whose process is gone (processGone) is interrupted, though stored `running`. */
 export function effectiveStatus(run: Pick<RunSummary, 'status' | 'processGone'>): RunStatus {
   return run.processGone ? 'interrupted' : run.status;
@@ -288,6 +306,11 @@ export const runSummarySchema = z.object({
    * the run (migration 034): `runs show`, the API's run detail and the console show it later.
    */
   sourceWarnings: z.array(sourceWarningSchema).optional(),
+  /**
+   * What stopped the run short (RunStop), kept with it (migration 040): present on an interrupted
+   * run only, and absent on one stored before it was kept, whose `error` alone says.
+   */
+  stop: runStopSchema.optional(),
   /**
    * Computed as the run is read, never stored: a run stored `running` whose process is gone from
    * this host (killed, crashed), or one that no longer holds the writer lock (`writerLockFree`: a

@@ -64,7 +64,9 @@ export function updateExitCodesHelp(): string {
  * when a task's run failed, was rolled back or stopped short, or the task could not start for any
  * reason but the writer lock; else 5 when the lock was the only trouble (another writer was busy:
  * the tasks try at their next time); else 3 when a run was partial or held; else 0 (runs that
- * worked, times skipped, nothing due).
+ * worked, times skipped, nothing due). A run HALT_UPDATES stopped is no failure (DESIGN §3's 4 is
+ * "failed or rolled back"): support halted updates, as a time skipped while the halt is on says
+ * with 0, and the scheduler counts it toward no backoff either.
  */
 export function schedulerExitCode(report: TickReport): number {
   // Paused: the database lost a table or its file, whatever each task's entry says.
@@ -76,7 +78,7 @@ export function schedulerExitCode(report: TickReport): number {
 }
 
 function tickEntryExitCode(entry: TickEntry): number {
-  if (entry.outcome === 'skipped') return 0;
+  if (entry.outcome === 'skipped' || (entry.outcome === 'ran' && entry.halt)) return 0;
   if (entry.outcome === 'failed') return entry.code === 'LOCK_HELD' ? EXIT_CODE_BY_ERROR.LOCK_HELD : EXIT_CODE_BY_STATUS.failed;
   const code = EXIT_CODE_BY_STATUS[entry.status];
   // Interrupted (130 from `update`, whose --resume continues it): the task's next time resumes it, but this tick's run did not do its work.
@@ -88,7 +90,8 @@ export function schedulerExitCodesHelp(): string {
   const error = EXIT_CODE_BY_ERROR;
   return [
     '',
-    `exit codes with --once: 0 every due task ran and succeeded, or nothing was due, or its times were skipped;`,
+    `exit codes with --once: 0 every due task ran and succeeded, or nothing was due, or its times were skipped`,
+    `(a run HALT_UPDATES stopped counts as one: the report's "halt" says who halted updates, when and why);`,
     `${EXIT_CODE_BY_STATUS.partial} a run was partial or held for review; ${EXIT_CODE_BY_STATUS.failed} a task's run failed, was rolled back or interrupted, or`,
     `a task could not start (its notice and the log's task-failed say why and when it tries next);`,
     `${error.LOCK_HELD} the only trouble was another writer holding the lock (the tasks try at their next time,`,

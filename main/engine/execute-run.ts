@@ -1,10 +1,10 @@
 import { redactedMessage } from '../../shared/redact.js';
-import type { RunEvent, RunStatus, RunSummary, RunWait } from '../../shared/run.js';
+import type { RunEvent, RunStatus, RunStop, RunSummary, RunWait } from '../../shared/run.js';
 import { NOT_RETRIED_PART_WAY, runAllOrNothing, UpdateTriedOnce } from './all-or-nothing.js';
 import { runBatches } from './batch-loop.js';
 import { BatchCommitter } from './batch-commit.js';
 import { BatchSizes } from './batch-sizes.js';
-import { continuation, elapsedMs, failureMessage, finishOrLeaveToNextWriter, lostTheLock, nothingStored, recordedByNextWriter, retakeLock, runFault, statusFromCounts, stoppedBy } from './finish-run.js';
+import { continuation, elapsedMs, failureMessage, faultStop, finishOrLeaveToNextWriter, lostTheLock, nothingStored, recordedByNextWriter, retakeLock, runFault, statusFromCounts, stopAskedOf, stoppedBy } from './finish-run.js';
 import type { OpenedRun } from './open-run.js';
 import { RunPlanner } from './planner.js';
 import { faultOf, RunContext } from './run-context.js';
@@ -42,6 +42,8 @@ export async function executeRun(options: UpdateOptions, run: Execution, beforeF
 
   let status: RunStatus;
   let error: string | null = null;
+  // What stopped it short, as data beside `error`'s words (RunSummary.stop).
+  let stop: RunStop | null = null;
   let lockLost = false;
   let databaseFault = false;
   let planner: RunPlanner | null = null;
@@ -60,10 +62,14 @@ export async function executeRun(options: UpdateOptions, run: Execution, beforeF
       if (result.batch) run.emit({ type: 'batch-finished', runId: run.runId, batch: result.batch, metrics: run.state.metrics });
       status = result.outcome === 'committed' ? statusFromCounts(run.state) : result.outcome;
       error = result.error;
+      if (status === 'interrupted') stop = stopAskedOf(options.signal);
     } else {
       const finished = await runBatches(context, planner, committer, items, { ...run, windowSize, sizes, signal: options.signal, recordsHandled: source.listing !== undefined, betweenBatches: options.betweenBatches, stopAsked: options.stopAsked, resumed: options.resumeRunId !== undefined });
       status = finished ? statusFromCounts(run.state) : 'interrupted';
-      if (!finished) error = `stopped ${stoppedBy(options.signal)} after the last committed batch ${continuation(options, run.runId)}`;
+      if (!finished) {
+        error = `stopped ${stoppedBy(options.signal)} after the last committed batch ${continuation(options, run.runId)}`;
+        stop = stopAskedOf(options.signal);
+      }
     }
   } catch (thrown) {
     const failure = thrown instanceof UpdateTriedOnce ? thrown.failure : thrown;
@@ -71,10 +77,14 @@ export async function executeRun(options: UpdateOptions, run: Execution, beforeF
     const fault = runFault(options, failure, run.runId, thrown instanceof UpdateTriedOnce ? NOT_RETRIED_PART_WAY : undefined);
     status = fault === null ? 'failed' : 'interrupted';
     error = fault ?? failureMessage(store, failure);
+    stop = fault === null ? null : faultStop(store, failure);
     // A stop asked for is the run's reason even when it cut a wait for the database (below).
     databaseFault = fault !== null && !options.signal?.aborted && (lockLost || faultOf(store, failure) !== 'source');
     // A stop that ended the wait for a busy database (transient-retry.ts) is the run's reason, the fault it waited on beside it.
-    if (fault !== null && options.signal?.aborted && faultOf(store, failure) === 'transient') error = `stopped ${stoppedBy(options.signal)} while waiting: ${fault}`;
+    if (fault !== null && options.signal?.aborted && faultOf(store, failure) === 'transient') {
+      error = `stopped ${stoppedBy(options.signal)} while waiting: ${fault}`;
+      stop = stopAskedOf(options.signal);
+    }
   }
   if (status === 'failed' && error === null) error = nothingStored(run.state, planner!);
   const repeated = planner?.repeatedEntries() ?? null;
@@ -84,6 +94,6 @@ export async function executeRun(options: UpdateOptions, run: Execution, beforeF
     const unread = (failure: unknown) => [`the committee names the run's records give were not compared with the stored ones: ${redactedMessage(failure)}`];
     for (const conflict of await planner.committeeNames.conflicts(store).catch(unread)) warn(conflict);
   }
-  if (lockLost && !(await retakeLock(options, run))) return recordedByNextWriter(options, run, error!);
-  return finishOrLeaveToNextWriter(options, run, status, error, databaseFault);
+  if (lockLost && !(await retakeLock(options, run))) return recordedByNextWriter(options, run, error!, stop);
+  return finishOrLeaveToNextWriter(options, run, { status, error, stop, databaseFault });
 }

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Surface } from '../../shared/errors.js';
-import { listingIncomplete, statusEarned, stillMovingWords, type RunEvent, type RunMetrics, type RunStatus, type RunSummary, type SourceWarning } from '../../shared/run.js';
+import { listingIncomplete, statusEarned, stillMovingWords, type RunEvent, type RunMetrics, type RunStatus, type RunStop, type RunSummary, type SourceWarning } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import { canceledRunReason, isCanceledByServer, isStorePartMissing, notAllThere, storePartMissing, WriterLockLost, type Store } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
@@ -22,17 +22,31 @@ import type { UpdateOptions } from './run-update.js';
  * operator gets an interrupted summary naming the resume, not an unexpected error — or, when the
  * run's schema or a table of it was dropped under it, saying that no resume can continue it.
  */
-export async function finishOrLeaveToNextWriter(options: UpdateOptions, run: Execution, status: RunStatus, error: string | null, databaseFault = false): Promise<RunSummary> {
+export async function finishOrLeaveToNextWriter(options: UpdateOptions, run: Execution, end: RunEnd): Promise<RunSummary> {
+  const { error } = end;
   try {
-    return await finishRun(options, run, status, error, databaseFault);
+    return await finishRun(options, run, end);
   } catch (failure) {
     // A run a dropped table or schema stopped stays beyond any resume, whatever then kept its end from being written (a busy file).
     const carryOn = error?.endsWith(NOT_RESUMABLE_WITHOUT_STORE_PART) ? NOT_RESUMABLE_WITHOUT_STORE_PART : continuation(options, run.runId);
     const stoppedBy = runFault({ ...options, continuation: carryOn }, failure, run.runId);
     if (stoppedBy === null) throw failure;
-    if (isStorePartMissing(failure)) return recordedByNextWriter(options, run, endLostWithStorePart(options, run.runId, error, failure));
-    return recordedByNextWriter(options, run, endNotRecorded(error, stoppedBy, carryOn));
+    // The run's own stop, when it had one: its end not being written is no more what stopped it.
+    const stop = end.stop ?? faultStop(options.store, failure);
+    if (isStorePartMissing(failure)) return recordedByNextWriter(options, run, endLostWithStorePart(options, run.runId, error, failure), stop);
+    return recordedByNextWriter(options, run, endNotRecorded(error, stoppedBy, carryOn), stop);
   }
+}
+
+/**
+ * How a run ended, as finishRun records it: `stop`, what stopped it short (an interrupted run's:
+ * RunSummary.stop); `databaseFault`, that it stopped because its database failed under it.
+ */
+export interface RunEnd {
+  status: RunStatus;
+  error: string | null;
+  stop: RunStop | null;
+  databaseFault?: boolean;
 }
 
 const NO_RECORD_BLAMED = 'nothing was blamed on a record';
@@ -99,6 +113,18 @@ export function runFault(options: Pick<UpdateOptions, 'store' | 'continuation'>,
  */
 function lostAStorePart(failure: unknown): boolean {
   return failure instanceof FetchedPartNotKept ? isStorePartMissing(failure.commitFailure) || isStorePartMissing(failure.sourceFailure) : isStorePartMissing(failure);
+}
+
+/**
+ * What stopped a run that `failure` interrupted (one runFault words): the source, the database
+ * (unreachable or busy past the retries), its lost writer lock, or the environment. Null for a
+ * record's failure, which stops no run short.
+ */
+export function faultStop(store: Store, failure: unknown): RunStop | null {
+  if (lostTheLock(failure)) return { kind: 'fault', fault: 'writer-lock' };
+  const fault = faultOf(store, failure instanceof FetchedPartNotKept ? failure.sourceFailure : failure);
+  if (fault === 'record') return null;
+  return { kind: 'fault', fault: fault === 'source' ? 'source' : fault === 'transient' ? 'database' : 'environment' };
 }
 
 /** Why a run failed (not a fault of `runFault`'s), on one line, with what it could not keep. */
@@ -197,7 +223,30 @@ export function eventFor(event: RunEvent, surface: Surface): RunEvent {
  * not go looking for a signal nobody sent.
  */
 export function stoppedBy(signal: AbortSignal | undefined): string {
-  return typeof signal?.reason === 'string' ? signal.reason : 'on request';
+  const reason: unknown = signal?.reason;
+  if (reason instanceof StopAsked) return reason.message;
+  return typeof reason === 'string' ? reason : 'on request';
+}
+
+/**
+ * A stop that says what asked it, given as a run's signal's reason (`abort(new StopAsked(…))`):
+ * HALT_UPDATES (main/scheduler/run-task.ts). `message`: who or what, as the run's reason words it
+ * (stoppedBy). A plain string reason is a stop requested by whoever it names.
+ */
+export class StopAsked extends Error {
+  constructor(
+    readonly stop: RunStop,
+    words: string,
+  ) {
+    super(words);
+    this.name = 'StopAsked';
+  }
+}
+
+/** What stopped a run whose signal was aborted (RunSummary.stop): a StopAsked's own, else a request by whoever the reason names. */
+export function stopAskedOf(signal: AbortSignal | undefined): RunStop {
+  const reason: unknown = signal?.reason;
+  return reason instanceof StopAsked ? reason.stop : { kind: 'request', by: stoppedBy(signal) };
 }
 
 /** After losing the lock, the run row may be written only by whoever holds it: us again, if nobody took it. */
@@ -214,13 +263,13 @@ export async function retakeLock(options: UpdateOptions, run: Execution): Promis
  * summary says what this process knows — the run row as stored, or, when the database cannot even
  * be read (the server gone), the run as this process started it.
  */
-export async function recordedByNextWriter(options: UpdateOptions, run: Execution, error: string): Promise<RunSummary> {
+export async function recordedByNextWriter(options: UpdateOptions, run: Execution, error: string, stop: RunStop | null): Promise<RunSummary> {
   const recorded = await storedRun(options, run).catch((failure: unknown) => {
     if (runFault(options, failure, run.runId) === null) throw failure;
     return startedRun(options, run);
   });
   const metrics = finalMetrics(run);
-  const summary: RunSummary = { ...recorded, status: 'interrupted', error, metrics, batches: run.state.batchCounts, finishedAt: run.clock().toISOString(), ...sourceWarnings(options), databaseFault: true };
+  const summary: RunSummary = { ...recorded, status: 'interrupted', error, metrics, batches: run.state.batchCounts, finishedAt: run.clock().toISOString(), ...sourceWarnings(options), ...(stop ? { stop } : {}), databaseFault: true };
   run.emit({ type: 'warning', runId: run.runId, message: error });
   run.emit({ type: 'run-finished', runId: run.runId, summary });
   return summary;
@@ -303,9 +352,9 @@ export function statusFromCounts(state: CommittedState): RunStatus {
   return statusEarned({ metrics: state.metrics });
 }
 
-/** `databaseFault`: the run stopped because its database failed under it (RunSummary.databaseFault). */
-async function finishRun(options: UpdateOptions, run: Execution, status: RunStatus, error: string | null, databaseFault: boolean): Promise<RunSummary> {
+async function finishRun(options: UpdateOptions, run: Execution, end: RunEnd): Promise<RunSummary> {
   const { store } = options;
+  let { status, error } = end;
   const metrics = finalMetrics(run);
   if (!invariantHolds(metrics)) {
     status = 'failed';
@@ -337,11 +386,12 @@ async function finishRun(options: UpdateOptions, run: Execution, status: RunStat
     }
   }
   if (options.finalStatus) status = options.finalStatus(status, validation);
-  const finished = { status, finishedAt: run.clock().toISOString(), metrics, batchCounts: run.state.batchCounts, validation, error, resumable: resumable(store, { status, error }) };
+  const stop = status === 'interrupted' ? end.stop : null;
+  const finished = { status, finishedAt: run.clock().toISOString(), metrics, batchCounts: run.state.batchCounts, validation, error, resumable: resumable(store, { status, error }), stop };
   await run.retry(() => store.finishRun(run.runId, finished));
   const detail = await run.retry(() => store.getRun(run.runId));
   const { batchList: _batches, ...stored } = detail!;
-  const summary: RunSummary = databaseFault ? { ...stored, databaseFault } : stored;
+  const summary: RunSummary = end.databaseFault ? { ...stored, databaseFault: true } : stored;
   run.emit({ type: 'run-finished', runId: run.runId, summary });
   return summary;
 }

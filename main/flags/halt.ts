@@ -1,5 +1,5 @@
 import { GatehouseError } from '../../shared/errors.js';
-import type { RunSummary } from '../../shared/run.js';
+import type { RunStop, RunSummary } from '../../shared/run.js';
 import type { Store } from '../store/index.js';
 import { resolvedFrom } from './evaluate.js';
 import { flagStore, type StoredFlagValue } from './flag-store.js';
@@ -40,18 +40,34 @@ export function haltFrom(rows: readonly (StoredFlagValue & { reason: string | nu
 }
 
 /**
- * The halt that stopped `run`, as the run recorded it (MidRunKills): its last HALT_UPDATES change,
- * when its stop reason names that very halt (a resumed run keeps the changes of its earlier part,
- * and may have stopped for something else since). Null when no halt stopped it. The run's own word,
- * not the flags read after it: on SQLite a halt's change waits for the run's rollback, and may not
- * be stored yet when its caller asks.
+ * The halt that stopped `run`, as the run recorded it (RunSummary.stop), or null when no halt
+ * stopped it. The run's own word, not the flags read after it: on SQLite a halt's change waits for
+ * the run's rollback, and may not be stored yet when its caller asks; and a halt edited or lifted
+ * since does not change what stopped the run.
  */
-export function haltThatStopped(run: Pick<RunSummary, 'status' | 'error' | 'flagChanges'>): Halt | null {
+export function haltThatStopped(run: Pick<RunSummary, 'status' | 'error' | 'flagChanges' | 'stop'>): Halt | null {
   if (run.status !== 'interrupted') return null;
+  if (run.stop === undefined) return haltNamedByError(run);
+  if (run.stop.kind !== 'halt') return null;
+  const { scope, by, at, reason } = run.stop;
+  return { scope, by, at, reason };
+}
+
+/**
+ * For a run stored before its stop was kept (migration 040): its last HALT_UPDATES change, when its
+ * reason starts by naming that very halt (a resumed run keeps the changes of its earlier part, and
+ * may have stopped for something else since). Its words are all such a run has.
+ */
+function haltNamedByError(run: Pick<RunSummary, 'error' | 'flagChanges'>): Halt | null {
   const change = (run.flagChanges ?? []).filter((recorded) => recorded.flag === HALT_FLAG && recorded.applied).at(-1);
   if (!change) return null;
   const halt = { scope: change.scope ?? KILL_SCOPE, by: change.killedBy, at: change.killedAt, reason: change.reason ?? null };
   return run.error?.startsWith(`stopped by ${haltText(halt)}`) ? halt : null;
+}
+
+/** What stopped a run HALT_UPDATES stopped, as it records it (RunSummary.stop). */
+export function haltStop(halt: Halt): RunStop {
+  return { kind: 'halt', scope: halt.scope, by: halt.by, at: halt.at, reason: halt.reason };
 }
 
 /** "HALT_UPDATES (scope kill), set by ada at …: "incident 42"": who stopped updates, when and why. */

@@ -31,5 +31,5 @@ export { flagViews, storedFlagView } from './views.js';
 export { GLOBAL_SCOPE, KILL_SCOPE, parseScope, TASK_NAME_PATTERN, taskOfScope, taskScope } from './scope.js';
 export { anomalyHold, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions } from './run-options.js';
 export { MidRunKills } from './mid-run-kills.js';
-export { HALT_FLAG, haltInForce, haltText, haltThatStopped, refuseWhileHalted, type Halt } from './halt.js';
+export { HALT_FLAG, haltInForce, haltStop, haltText, haltThatStopped, refuseWhileHalted, type Halt } from './halt.js';
 export { haltAsked } from './halt-requests.js';

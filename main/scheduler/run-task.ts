@@ -1,6 +1,6 @@
 import type { RunEvent, RunStatus, RunSummary } from '../../shared/run.js';
-import { environmentFailure, notResumedWhenBusy, runUpdate, taskContinuation, type BatchSettings, type UpdateOptions } from '../engine/index.js';
-import { anomalyHold, booleanFlag, haltAsked, haltText, MidRunKills, refuseWhileHalted, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions, type FlagValues, type Halt } from '../flags/index.js';
+import { environmentFailure, notResumedWhenBusy, runUpdate, StopAsked, taskContinuation, type BatchSettings, type UpdateOptions } from '../engine/index.js';
+import { anomalyHold, booleanFlag, haltAsked, haltStop, haltText, MidRunKills, refuseWhileHalted, resolveRunFlags, runOptionsFromFlags, type ExplicitRunOptions, type FlaggedRunOptions, type FlagValues, type Halt } from '../flags/index.js';
 import { openSource, type RecordSource, type SourceOptions } from '../sources/index.js';
 import { snapshotBeforeRun, type RetentionPolicy, type SnapshotRequest } from '../backup/index.js';
 import { historicalJudge } from '../validation/index.js';
@@ -106,10 +106,9 @@ async function flaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: 
     atEnd: (runId, status, mode) => kills.atEnd(runId, whyNotJudged(status, flags), mode),
     judge: booleanFlag(flags, 'ENABLE_HISTORICAL_VALIDATION') ? async (input) => (booleanFlag(kills.flags, 'ENABLE_HISTORICAL_VALIDATION') ? judge(input) : null) : undefined,
   });
-  summary = await withKillsRecorded(request.store, summary, kills);
   if (request.notifier) await notifyRunOutcome(request.notifier, summary, { notifyOnAnomaly: await anomalyNoticeAllowed(kills, summary) });
-  // A kill that reached the run as its notices were sent is recorded on it: the summary printed says so too.
-  if (kills.recorded.length > (summary.flagChanges?.length ?? 0)) summary = { ...summary, flagChanges: [...kills.recorded] };
+  // After the notices, so a kill that reached the run as they were sent is in the summary printed too.
+  summary = await withKillsRecorded(request.store, summary, kills);
   if (request.notifier && warning) await request.notifier.notify(coverageGapNotification(warning, summary.runId));
   await guardRollout(request, summary);
   // Last, after the run's own writes and its rollout bookkeeping, so the identity recorded is the one the next run finds.
@@ -118,9 +117,12 @@ async function flaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: 
 }
 
 /**
- * The run's summary with every kill that reached it, recorded on its row. On SQLite a halt that
- * stopped an all-or-nothing run was recorded inside the run's one transaction (the only connection
- * is in it), and rolled back with it: `runs show` said nothing of what stopped the run.
+ * The run's summary with every kill that reached it, recorded on its row: the one place a finished
+ * run's kills are made whole. On SQLite a halt that stopped an all-or-nothing run was recorded
+ * inside the run's one transaction (the only connection is in it), and rolled back with it: `runs
+ * show` said nothing of what stopped the run. A NOTIFY_ON_ANOMALY kill taken as the notices were
+ * sent (anomalyNoticeAllowed) is on the row already (MidRunKills records what it takes), not yet in
+ * the summary read at the run's end.
  */
 async function withKillsRecorded(store: Store, summary: RunSummary, kills: MidRunKills): Promise<RunSummary> {
   if (kills.recorded.length <= (summary.flagChanges?.length ?? 0)) return summary;
@@ -158,7 +160,8 @@ function warnOnStart(onEvent: ((event: RunEvent) => void) | undefined, warning: 
  * The run's stop signal: its caller's, and HALT_UPDATES read at each batch boundary (and at an
  * all-or-nothing run's safe points). A halt stops the run through the stop path every stop takes
  * (after the batch it is in commits, interrupted and resumable; an all-or-nothing run's one
- * transaction rolled back whole), its reason naming the flag, who set it, when and why. Unreadable
+ * transaction rolled back whole), its reason naming the flag, who set it, when and why, in words and
+ * as data (StopAsked: the run's `stop`, which the scheduler reads, never the words). Unreadable
  * flags throw where they are read: the run stops as interrupted, as for kills that cannot be read (MidRunKills).
  */
 function haltable(signal: AbortSignal | undefined): { signal: AbortSignal; stop: (halt: Halt | null) => void } {
@@ -166,7 +169,7 @@ function haltable(signal: AbortSignal | undefined): { signal: AbortSignal; stop:
   return {
     signal: signal ? AbortSignal.any([signal, halt.signal]) : halt.signal,
     stop: (halted) => {
-      if (halted && !halt.signal.aborted) halt.abort(`by ${haltText(halted)},`);
+      if (halted && !halt.signal.aborted) halt.abort(new StopAsked(haltStop(halted), `by ${haltText(halted)},`));
     },
   };
 }

@@ -24,7 +24,8 @@ export interface MissedRuns {
 }
 
 export type TickEntry =
-  | { task: string; outcome: 'ran'; scheduledFor: string; runId: number; status: RunSummary['status']; resumed?: { runId: number; status: RunSummary['status'] } }
+  /** `halt`: the HALT_UPDATES that stopped the run (its recorded stop): an operator's decision, counted as a time the halt skipped, not as the task failing. */
+  | { task: string; outcome: 'ran'; scheduledFor: string; runId: number; status: RunSummary['status']; resumed?: { runId: number; status: RunSummary['status'] }; halt?: Halt }
   /** `code`: the GatehouseError's, when the failure had one; `nextTry`: when the task tries again (null: no time comes, or it cannot be told). */
   /** `parked`: failed because the scheduler paused, its database having lost a part for good (TickReport.paused); `runId`: the run that met it, when one started. */
   | { task: string; outcome: 'failed'; scheduledFor: string; error: string; code?: ErrorCode; nextTry?: string | null; parked?: true; runId?: number }
@@ -67,8 +68,6 @@ export class Scheduler {
    * are over. The task's next time resumes them rather than waiting on them for good.
    */
   private readonly stoppedByDatabase = new Set<number>();
-  /** The halt that stopped a run this scheduler fired, by its tick entry (recordOutcome). */
-  private readonly stoppedByHalt = new WeakMap<TickEntry, Halt>();
 
   constructor(private readonly options: SchedulerOptions) {
     this.watch = new StoreWatch({ store: options.store, clock: options.clock, notifier: options.notifier, log: (fields) => this.log(fields), surface: options.surface ?? 'cli' });
@@ -220,10 +219,8 @@ export class Scheduler {
       if (summary.databaseFault) this.stoppedByDatabase.add(summary.runId);
       await taskStore(this.options.store).recordRun(task.name, summary.runId);
       this.log({ event: 'task-finished', task: task.name, scheduledFor, runId: summary.runId, status: summary.status, ...alsoResumed });
-      const entry: TickEntry = { task: task.name, outcome: 'ran', scheduledFor, runId: summary.runId, status: summary.status, ...alsoResumed };
       const halt = haltThatStopped(summary);
-      if (halt) this.stoppedByHalt.set(entry, halt);
-      return entry;
+      return { task: task.name, outcome: 'ran', scheduledFor, runId: summary.runId, status: summary.status, ...alsoResumed, ...(halt ? { halt } : {}) };
     } catch (error) {
       // The database that cannot be asked now, not the task, failed: the tick ends on it (said once), no failure counted.
       if (this.cannotBeAskedNow(error)) throw error;
@@ -251,9 +248,8 @@ export class Scheduler {
     // Stopped with the scheduler: the next tick resumes it, and says then whether the source works.
     if (entry.outcome === 'ran' && entry.status === 'interrupted' && this.options.signal?.aborted) return null;
     // Stopped by HALT_UPDATES (as the run recorded it): an operator's decision, not the task failing; the next time after the halt is lifted resumes it.
-    const halt = this.stoppedByHalt.get(entry);
-    if (entry.outcome === 'ran' && halt) {
-      this.log({ event: 'task-halted', task: task.name, runId: entry.runId, halt: haltText(halt), backoff: 'not counted: stopped by HALT_UPDATES' });
+    if (entry.outcome === 'ran' && entry.halt) {
+      this.log({ event: 'task-halted', task: task.name, runId: entry.runId, halt: haltText(entry.halt), backoff: 'not counted: stopped by HALT_UPDATES' });
       return null;
     }
     const tasks = taskStore(this.options.store);

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import { NOT_JUDGED } from '../../shared/api-validation.js';
 import type { QuarantineEntry } from '../../shared/record.js';
-import type { RunSummary, SourceWarning } from '../../shared/run.js';
+import type { RunStop, RunSummary, SourceWarning } from '../../shared/run.js';
 import type { TrialRecord } from './repositories/trials.js';
 import type { Database } from './schema.js';
 import type { Checkpoint, ReportedRun } from './types.js';
@@ -19,6 +19,7 @@ function parsed<T>(text: string | null, fallback: T): T {
 
 export function runFromRow(row: Row<'runs'>): RunSummary {
   const sourceWarnings = parsed<SourceWarning[]>(row.sourceWarningsJson, []);
+  const stop = parsed<RunStop | null>(row.stopJson, null);
   return {
     runId: row.id,
     status: row.status as RunSummary['status'],
@@ -44,6 +45,8 @@ export function runFromRow(row: Row<'runs'>): RunSummary {
     startedBy: row.startedBy,
     // Only when the source noticed something: a clean run reads back as `update --json` printed it, key for key.
     ...(sourceWarnings.length === 0 ? {} : { sourceWarnings }),
+    // Only on a run stopped short, last (migration 040): every other run reads back as before it was kept.
+    ...(stop === null ? {} : { stop }),
   };
 }
 

@@ -40,6 +40,7 @@ export const TABLES = {
       schemaVersion: 'int?', snapshotJson: 'json?', reconciliationJson: 'json?', sourceFingerprintJson: 'json?',
       sourceWindowJson: 'json?', foldStartId: 'long?', flagChangesJson: 'json?',
       sourceWarningsJson: 'json?', startedBy: 'text?', resumedAfterBatches: 'int?', followUpError: 'text?', afterResumeOf: 'long?',
+      stopJson: 'json?',
     },
   },
   committees: {

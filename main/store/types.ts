@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { FieldChange, NormalizedHearing, QuarantineEntry, Rejection } from '../../shared/record.js';
-import type { BatchCounts, BatchRecord, RunMetrics, RunSummary, SourceFingerprint, SourceWindow } from '../../shared/run.js';
+import type { BatchCounts, BatchRecord, RunMetrics, RunStop, RunSummary, SourceFingerprint, SourceWindow } from '../../shared/run.js';
 import type { ApiParsedInput } from '../../shared/api.js';
 import type { RelatedTotals } from './hearing-rows.js';
 import type { Database } from './schema.js';
@@ -81,7 +81,8 @@ export type NewRun = Required<Pick<RunSummary, 'mode' | 'batchSize' | 'task' | '
  * How a run ended, as finishRun records it. `resumable` (by default: the run is interrupted) keeps
  * the keys its batches handled for `update --resume`; otherwise they are deleted with the run's end.
  */
-export type RunOutcome = Required<Pick<RunSummary, 'status' | 'metrics' | 'validation' | 'error'>> & { finishedAt: string; batchCounts: BatchCounts; resumable?: boolean };
+/** `stop`: what stopped an interrupted run (RunSummary.stop); absent or null for any other end. */
+export type RunOutcome = Required<Pick<RunSummary, 'status' | 'metrics' | 'validation' | 'error'>> & { finishedAt: string; batchCounts: BatchCounts; resumable?: boolean; stop?: RunStop | null };
 
 /** A run as the reports read it: the summary plus the operator's review, if any. */
 export interface ReportedRun extends RunSummary {

@@ -19,6 +19,7 @@ const ADDED_COLUMNS: readonly { version: number; table: string; column: string }
   { version: 39, table: 'runs', column: 'resumed_after_batches' },
   { version: 39, table: 'runs', column: 'follow_up_error' },
   { version: 39, table: 'runs', column: 'after_resume_of' },
+  { version: 40, table: 'runs', column: 'stop_json' },
 ];
 
 /**

@@ -33,6 +33,7 @@ describe.each(testBackends())('runs list and runs show after gatehouse update wa
       expect(await store.markOrphanedRunsInterrupted({ now: new Date() })).toEqual([runId]);
       const marked = (await api['runs.get']({ runId }, tester));
       expect(marked.status).toBe('interrupted');
+      expect(marked.stop).toEqual({ kind: 'process-gone' });
       expect({ metrics: marked.metrics, batches: marked.batches }).toEqual({ metrics: unmarked.metrics, batches: unmarked.batches });
     } finally {
       await store.close();

@@ -9,6 +9,7 @@ import { testBackends, withFreshStore } from '../helpers/backends.js';
 import { refuseInserts } from '../helpers/refuse-inserts.js';
 import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
 import { startCli } from '../helpers/cli.js';
+import { runsWithACheckpoint } from '../helpers/killed-update.js';
 import { fakeCongressSource, isDetailRequest, startFakeCongress, type FakeCongress } from '../helpers/congress-server.js';
 
 /** A clock the test moves by hand: no sleeping. */
@@ -358,7 +359,13 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
       const log: string[] = [];
       const scheduler = new Scheduler({ store, clock: time.clock, notifier, log: (line) => log.push(line), runTask: (task, request) => runTask(store, task, { clock: time.clock, openTaskSource: async () => halting }, request) });
       time.set('2026-03-01T01:00:00Z');
-      expect((await scheduler.tick()).entries).toMatchObject([{ task: 'daily', outcome: 'ran', status: 'interrupted' }]);
+      const halt = { scope: 'task:daily', by: 'ops-bo', at: expect.any(String), reason: 'incident 45' };
+      const [stopped] = (await scheduler.tick()).entries;
+      expect(stopped).toMatchObject({ task: 'daily', outcome: 'ran', status: 'interrupted', halt });
+      // Kept with the run as data, last: what the judgement above read, not the run's words.
+      const run = (await store.getRun((stopped as { runId: number }).runId))!;
+      expect(run.stop).toEqual({ kind: 'halt', ...halt });
+      expect(Object.keys(run).at(-2)).toBe('stop');
       expect(await requireTask(store, 'daily')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
       expect(log.filter((line) => /task-backing-off|task-failed/.test(line))).toEqual([]);
       expect(sent.filter((n) => n.title.includes('could not run'))).toEqual([]);
@@ -369,6 +376,8 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
       time.set('2026-03-01T03:00:00Z');
       expect((await scheduler.tick()).entries).toMatchObject([{ task: 'daily', outcome: 'ran', status: 'success' }]);
       expect(await requireTask(store, 'daily')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+      // Resumed to its end: nothing stopped it short any more.
+      expect(await store.getRun(run.runId)).not.toHaveProperty('stop');
     });
   });
 
@@ -652,6 +661,30 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
 describe.each(testBackends())('gatehouse scheduler --once stopped with Ctrl-C, on $name', (backend) => {
   afterAll(() => backend.cleanup());
 
+  it('a run HALT_UPDATES stops is no failure of the tick: exit 0 as for a time the halt skips, the report naming the halt', async () => {
+    const location = await backend.freshLocation();
+    const store = await backend.open(location);
+    const cli = { child: null as ReturnType<typeof startCli>['child'] | null };
+    try {
+      await addTask(store, { name: 'first', cron: '0 * * * *', source: 'synthetic:seed=7,count=60000' }, new Date(Date.now() - 150 * 60_000));
+      const scheduler = startCli(['scheduler', '--once', '--json', '--db', location]);
+      cli.child = scheduler.child;
+      // Under way (a batch committed), so the halt stops the run rather than its start.
+      while ((await runsWithACheckpoint(backend, location)).length === 0) await new Promise((resolve) => setImmediate(resolve));
+      await setFlag(store, { flag: 'HALT_UPDATES', value: true, scope: 'task:first', reason: 'incident 51', operator: 'ops-bo' });
+      const { code, stdout, stderr } = await scheduler.done;
+      expect(code, stderr).toBe(0);
+      const halt = { scope: 'task:first', by: 'ops-bo', at: expect.any(String), reason: 'incident 51' };
+      expect(JSON.parse(stdout).entries).toEqual([expect.objectContaining({ task: 'first', outcome: 'ran', status: 'interrupted', halt })]);
+      const [run] = await store.listRuns({});
+      expect(run!.stop).toEqual({ kind: 'halt', ...halt });
+      expect(await requireTask(store, 'first')).toMatchObject({ consecutiveFailures: 0, retryAt: null });
+    } finally {
+      cli.child?.kill('SIGKILL');
+      await store.close();
+    }
+  }, 60_000);
+
   it('stops the task\'s run as update does: interrupted with the signal as its reason, the lock released, exit 130', async () => {
     const location = await backend.freshLocation();
     const store = await backend.open(location);
@@ -679,6 +712,7 @@ describe.each(testBackends())('gatehouse scheduler --once stopped with Ctrl-C, o
       const runs = await store.listRuns({});
       expect(runs.map((run) => [run.task, run.status])).toEqual([['first', 'interrupted']]);
       expect(runs[0]!.error).toBe(`stopped by SIGINT to gatehouse scheduler --once (pid ${scheduler.child.pid}) after the last committed batch — task first's next scheduled run resumes it; sooner: gatehouse update --resume ${runs[0]!.runId} --source 'synthetic:seed=7,count=60000'`);
+      expect(runs[0]!.stop).toEqual({ kind: 'request', by: `by SIGINT to gatehouse scheduler --once (pid ${scheduler.child.pid})` });
       expect(await store.writerLockHolder()).toBeNull();
     } finally {
       cli.child?.kill('SIGKILL');

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { sql } from 'kysely';
 import { GatehouseError } from '../../../shared/errors.js';
 import type { QuarantineEntry } from '../../../shared/record.js';
-import { emptyBatchCounts, emptyMetrics, type BatchRecord, type RunSummary } from '../../../shared/run.js';
+import { emptyBatchCounts, emptyMetrics, type BatchRecord, type RunStop, type RunSummary } from '../../../shared/run.js';
 import { slices } from '../../../shared/slices.js';
 import type { StoredRunDetail } from '../../../shared/api.js';
 import type { Db, StoreDriver } from '../driver.js';
@@ -91,6 +91,7 @@ function endedRunColumns(outcome: RunOutcome) {
   return {
     status: outcome.status, finishedAt: outcome.finishedAt, metricsJson: JSON.stringify(outcome.metrics), batchCountsJson: JSON.stringify(outcome.batchCounts),
     validationJson: jsonOrNull(outcome.validation), verdict: outcome.validation?.verdict ?? null, error: textSafe(outcome.error),
+    stopJson: jsonOrNull(outcome.stop ?? null),
   };
 }
 
@@ -249,7 +250,7 @@ export class RunRepository {
    */
   async reopenRun(runId: number, owner: { pid: number; host: string }, committedBatches: number | null): Promise<void> {
     await this.db.updateTable('runs')
-      .set({ status: 'running', finishedAt: null, error: null, pid: owner.pid, host: owner.host, resumedFrom: runId, resumedAfterBatches: committedBatches, followUpError: null })
+      .set({ status: 'running', finishedAt: null, error: null, stopJson: null, pid: owner.pid, host: owner.host, resumedFrom: runId, resumedAfterBatches: committedBatches, followUpError: null })
       .where('id', '=', runId).execute();
   }
 
@@ -381,6 +382,7 @@ export class RunRepository {
       .updateTable('runs')
       .set({
         status: 'interrupted', finishedAt: options.now.toISOString(), error: sql`coalesce(error, 'the process running it stopped before it finished')`,
+        stopJson: sql`coalesce(stop_json, ${PROCESS_GONE})`,
         metricsJson: fromCheckpoint('metricsJson'), batchCountsJson: fromCheckpoint('batchCountsJson'),
       })
       .where('id', 'in', orphans)
@@ -507,6 +509,9 @@ export async function countHearings(db: Db): Promise<number> {
   const row = await db.selectFrom('hearings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** The stop of a run whose process ended without recording one (markOrphanedRunsInterrupted). */
+const PROCESS_GONE = JSON.stringify({ kind: 'process-gone' } satisfies RunStop);
 
 type RunningRow = { id: number; status: string; pid: number | null; host: string | null };
 
