@@ -7,7 +7,7 @@ import { withPlannedRelated, type RelatedTotals, type WriteTx } from '../store/i
 import { FetchedPartNotKept } from './batch-loop.js';
 import { stoppedBy } from './finish-run.js';
 import { addCounts, checkpointMetrics, countChanges, PendingBatch } from './run-state.js';
-import { StopWatch, type StopAsked } from './stop-watch.js';
+import { StopWatch, type StopCheck } from './stop-watch.js';
 import { inWindows } from './windows.js';
 import { writtenOnce } from './transient-retry.js';
 
@@ -25,7 +25,7 @@ export async function runAllOrNothing(
   committer: BatchCommitter,
   items: AsyncIterable<SourceItem>,
   /** `continuation`: how an interrupted run's reason ends (UpdateOptions.continuation). */
-  options: { windowSize: number; chunkSize: number; signal?: AbortSignal; continuation: string; beforeCommitting?: (runId: number) => Promise<void>; stopAsked?: StopAsked },
+  options: { windowSize: number; chunkSize: number; signal?: AbortSignal; continuation: string; beforeCommitting?: (runId: number) => Promise<void>; stopAsked?: StopCheck },
 ): Promise<{ outcome: 'committed' | 'rolled_back' | 'interrupted'; error: string | null; batch: BatchRecord | null }> {
   const all = new PendingBatch(false);
   const started = run.clock();

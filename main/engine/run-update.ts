@@ -6,7 +6,7 @@ import type { RecordSource } from '../sources/index.js';
 import type { LockHolder, Store } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
 import { checkBatchSize } from './batch-sizes.js';
-import type { StopAsked } from './stop-watch.js';
+import type { StopCheck } from './stop-watch.js';
 import { executeRun } from './execute-run.js';
 import { keepLockFresh, STALE_LOCK_MS } from './lock-heartbeat.js';
 import { openRun, resumable } from './open-run.js';
@@ -59,7 +59,7 @@ export interface UpdateOptions {
    * `beforeCommitting`, a batch run's boundary (the window read so far committed as a batch, then
    * `betweenBatches`) — so a slow source's window does not keep the stop waiting (stop-watch.ts).
    */
-  stopAsked?: StopAsked;
+  stopAsked?: StopCheck;
   task?: string | null;
   /** Who started the run ("Ada", "the scheduler (task daily)"): its writer-lock row names them to anyone it refuses. */
   operator?: string;

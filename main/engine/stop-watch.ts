@@ -2,7 +2,7 @@
  * Whether a stop may be asked of the run now (UpdateOptions.stopAsked): cheap, answered each
  * backend's own way (flags/halt-requests.ts haltAsked); a yes only sends the run to read its flags.
  */
-export type StopAsked = () => boolean | Promise<boolean>;
+export type StopCheck = () => boolean | Promise<boolean>;
 
 /** How often a run looks for a stop asked of it while it waits on its source (StopWatch). */
 const LOOK_FOR_A_STOP_EVERY_MS = 100;
@@ -24,7 +24,7 @@ export class StopWatch {
   private stopped = false;
 
   constructor(
-    private readonly asked: StopAsked,
+    private readonly asked: StopCheck,
     private readonly check: () => Promise<void>,
   ) {
     this.lookLater();
