@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorPayload } from './errors.js';
 import { quarantineEntrySchema } from './record.js';
-import { batchRecordSchema, batchSeqSchema, batchSizeSchema, RUN_MODES, RUN_STATUSES, runMetricsSchema, runSummarySchema, runWaitSchema, type RunEvent } from './run.js';
+import { batchRecordSchema, batchSeqSchema, batchSizeSchema, RUN_MODES, RUN_STATUSES, runListRowSchema, runMetricsSchema, runSummarySchema, runWaitSchema, type RunEvent } from './run.js';
 import { anomalySchema, VERDICTS } from './validation.js';
 import {
   backupsListSchema,
@@ -314,7 +314,7 @@ export const validationBatchInputSchema = z.object({
 export const validationBatchSchema = z.object({ answers: z.array(z.record(z.string(), z.unknown())) });
 
 export const API_METHODS = {
-  'runs.list': { input: runsListInputSchema, output: z.array(runSummarySchema) },
+  'runs.list': { input: runsListInputSchema, output: z.array(runListRowSchema) },
   'runs.get': { input: z.object({ runId }), output: runDetailSchema },
   'runs.active': { input: noInput, output: z.array(activeRunSchema) },
   /** Every task name the Runs list can filter by: a scheduled task's, or one a stored run carried (a task since deleted or renamed too). */

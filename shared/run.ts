@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { counted, formatCount } from './plural.js';
 import { validationResultSchema } from './validation.js';
 
 export const RUN_STATUSES = ['running', 'success', 'partial', 'failed', 'rolled_back', 'interrupted', 'held'] as const;
@@ -55,19 +56,86 @@ export type RunMetrics = z.infer<typeof runMetricsSchema>;
 /**
  * The status a finished run earned — the one rule wherever a status is worked out again (a held run
  * accepted, a run rolled back later seen as it ran, a trial's outcome), so none turns a partial run
- * back into a success. From its counts: `failed` when it read records and quarantined every one,
- * `partial` when it quarantined some (exit 3: records quarantined, the rest stored), else `success`.
- * And from what no count shows: a run whose source may have missed meetings (`listingIncomplete`)
- * or whose reconciliation after its last batch failed is `partial` too. A batch the database refused
- * whole whose records were each then written by isolation (a failure no record owned) quarantines
- * nothing: the run is a success, the batch row `isolated` with the error. While a run goes, only its
- * counts are known: the engine passes its metrics alone, and judges again at its end with the rest.
+ * back into a success. Its reasons are statusJudgement's.
  */
-export function statusEarned(run: Pick<RunSummary, 'metrics' | 'sourceWarnings' | 'reconciliation'>): 'success' | 'partial' | 'failed' {
+export function statusEarned(run: JudgedRun): 'success' | 'partial' | 'failed' {
+  return statusJudgement(run).status;
+}
+
+type JudgedRun = Pick<RunSummary, 'metrics' | 'sourceWarnings' | 'reconciliation'> & Partial<Pick<RunSummary, 'batches'>>;
+
+/**
+ * Why a run is not plain `success`, as one reason of statusJudgement's: a stable `code` for scripts,
+ * and a `message` of a few words that the CLI's runs table, the API and the console all show alike.
+ */
+export const statusReasonSchema = z.object({
+  code: z.enum(['ALL_QUARANTINED', 'QUARANTINED', 'LISTING_INCOMPLETE', 'RECONCILIATION_FAILED']),
+  message: z.string(),
+});
+export type StatusReason = z.infer<typeof statusReasonSchema>;
+
+/**
+ * The status a finished run earned, with every reason it is not `success`. From its counts: `failed`
+ * when it read records and quarantined every one, `partial` when it quarantined some (exit 3: records
+ * quarantined, the rest stored). And from what no count shows: a run whose source may have missed
+ * meetings (`listingIncomplete`) or whose reconciliation after its last batch failed is `partial` too.
+ * A batch the database refused whole whose records were each then written by isolation (a failure no
+ * record owned) quarantines nothing: the run is a success, the batch row `isolated` with the error.
+ * While a run goes, only its counts are known: the engine passes its metrics alone, and judges again
+ * at its end with the rest. `batches`, where given, only add to what a reason says.
+ */
+export function statusJudgement(run: JudgedRun): { status: 'success' | 'partial' | 'failed'; reasons: StatusReason[] } {
   const { metrics } = run;
-  if (metrics.fetched > 0 && metrics.quarantined === metrics.fetched) return 'failed';
-  if (metrics.quarantined > 0) return 'partial';
-  return listingIncomplete(run.sourceWarnings) || run.reconciliation?.ok === false ? 'partial' : 'success';
+  if (metrics.fetched > 0 && metrics.quarantined === metrics.fetched) {
+    return { status: 'failed', reasons: [{ code: 'ALL_QUARANTINED', message: allQuarantinedWords(metrics.fetched) }] };
+  }
+  const reasons: StatusReason[] = [];
+  if (metrics.quarantined > 0) reasons.push({ code: 'QUARANTINED', message: quarantinedWords(metrics, run.batches) });
+  // The words the console's runs list said beside a partial badge before every reason was given.
+  if (listingIncomplete(run.sourceWarnings)) reasons.push({ code: 'LISTING_INCOMPLETE', message: 'listing incomplete, meetings may be missing' });
+  if (run.reconciliation?.ok === false) {
+    const failed = run.reconciliation.checks.filter((check) => !check.ok).map((check) => check.name);
+    reasons.push({ code: 'RECONCILIATION_FAILED', message: `reconciliation after the last batch failed${failed.length > 0 ? ` (${failed.join(', ')})` : ''}` });
+  }
+  return { status: reasons.length > 0 ? 'partial' : 'success', reasons };
+}
+
+/** "all 12 records read were quarantined": why a run that stored nothing failed, in its reason and its error alike. */
+export function allQuarantinedWords(fetched: number): string {
+  return fetched === 1 ? 'the one record read was quarantined' : `all ${formatCount(fetched)} records read were quarantined`;
+}
+
+/** "3 of 120 records quarantined (1 duplicate, 1 not fetched), 1 of 3 batches failed" */
+function quarantinedWords(metrics: RunMetrics, batches: BatchCounts | undefined): string {
+  const parts = [
+    ...(metrics.duplicates ? [counted(metrics.duplicates, 'duplicate')] : []),
+    ...(metrics.fetchErrors ? [`${formatCount(metrics.fetchErrors)} not fetched`] : []),
+  ];
+  const failedBatches = batches?.failed ? `, ${formatCount(batches.failed)} of ${counted(batches.total, 'batch', 'batches')} failed` : '';
+  return `${formatCount(metrics.quarantined)} of ${counted(metrics.fetched, 'record')} quarantined${parts.length > 0 ? ` (${parts.join(', ')})` : ''}${failedBatches}`;
+}
+
+/**
+ * Why a run has the status it shows, where statusJudgement set it: a partial run (and a held one
+ * that earned partial: accepting it gives partial back), a run failed for quarantining every record.
+ * None for a success, and none for a status the judgement did not set — a run interrupted, rolled
+ * back, or failed for an error, whose `error` says why — nor for one recorded before what it judges
+ * was kept.
+ */
+export function statusReasons(run: Pick<RunSummary, 'status' | 'processGone'> & JudgedRun): StatusReason[] {
+  const { status, reasons } = statusJudgement(run);
+  const shown = effectiveStatus(run);
+  return shown === status || (shown === 'held' && status === 'partial') ? reasons : [];
+}
+
+/** The reasons in one line, as the CLI's runs table and the console's runs lists show them; null (a dash) for none. */
+export function reasonsText(reasons: readonly StatusReason[]): string | null {
+  return reasons.length === 0 ? null : reasons.map((reason) => reason.message).join('; ');
+}
+
+/** A run as `runs.list` answers it, with its statusReasons last. */
+export function withStatusReasons<Run extends RunSummary>(run: Run): Run & { statusReasons: StatusReason[] } {
+  return { ...run, statusReasons: statusReasons(run) };
 }
 
 /** The records a run accounts for (DESIGN §4): added + updated + unchanged + quarantined, and the changes a rolled-back all-or-nothing run undid. */
@@ -327,6 +395,10 @@ export const runSummarySchema = z.object({
   databaseFault: z.literal(true).optional(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
+
+/** One row of `runs.list` (`gatehouse runs list --json`): the run, and why it has its status (statusReasons), last. */
+export const runListRowSchema = runSummarySchema.extend({ statusReasons: z.array(statusReasonSchema) });
+export type RunListRow = z.infer<typeof runListRowSchema>;
 
 export const batchRecordSchema = z.object({
   runId: z.number().int(),

@@ -1,6 +1,7 @@
 import { GatehouseError, toErrorPayload } from '../../shared/errors.js';
 import type { ApiHandlers } from '../../shared/api.js';
 import { settleOrphanedRuns } from '../backup/index.js';
+import { environmentFailure } from '../engine/index.js';
 import { openStore, type Store } from '../store/index.js';
 
 /*
@@ -27,8 +28,20 @@ export function restoreOnlyNotice(damage: GatehouseError): string {
 export async function openConsoleStore(location: string, warn: (line: string) => void): Promise<Store> {
   const store = await openStore(location, { forRestore: true });
   if (store.damage !== null) warn(restoreOnlyNotice(store.damage));
-  else await settleOrphanedRuns(store).catch((error: unknown) => warn(`runs left running were not checked: ${toErrorPayload(error).message}`));
+  else await settleOrphanedRuns(store).catch((error: unknown) => warn(orphansNotChecked(store, error)));
   return store;
+}
+
+/**
+ * The check for runs a killed process left `running` failed (a PostgreSQL statement_timeout that
+ * canceled it, a database busy or unreachable): the console still opens, but such a run stays
+ * stored running until the next writer settles it. Said in the fault's own words and hint (environmentFailure),
+ * not as the driver's bare message.
+ */
+function orphansNotChecked(store: Store, error: unknown): string {
+  const fault = toErrorPayload(environmentFailure(store, error));
+  const hint = fault.hint ? `; ${fault.hint}` : '';
+  return `runs left running by a process that died were not checked: ${fault.message}. Such a run stays stored as running (shown "process gone" where that can be told) until the next update or rollback takes the writer lock and marks it interrupted${hint}`;
 }
 
 /**

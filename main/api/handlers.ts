@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
 import type { ApiHandlers, HistoryPoint } from '../../shared/api.js';
-import { effectiveStatus, RUN_STATUSES, type RunSummary } from '../../shared/run.js';
+import { effectiveStatus, RUN_STATUSES, withStatusReasons, type RunSummary } from '../../shared/run.js';
 import { isPostgresUrl, openStore, type Store } from '../store/index.js';
 import { runDetail, withBusyWriteRefusals } from '../engine/index.js';
 import { withTaskResume } from '../scheduler/index.js';
@@ -72,7 +72,7 @@ export function createApi(context: ApiContext): ApiHandlers {
     ...resumeHandlers(store, engine),
     'runs.list': async (query) => {
       if (query.task) await requireKnownTask(store, query.task);
-      return store.listRuns(query);
+      return (await store.listRuns(query)).map(withStatusReasons);
     },
     'runs.get': async ({ runId }) => withTaskResume(store, await withRollbackRefusals(store, await runDetail(store, runId, 'console'), 'console')),
     'runs.active': async () => engine.active(),

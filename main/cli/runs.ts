@@ -6,7 +6,7 @@ import { withTaskResume } from '../scheduler/index.js';
 import { requireKnownTask } from '../validation/index.js';
 import { registerAcceptCommand } from './anomalies.js';
 import { withStore } from './database.js';
-import { RUN_STATUSES, shownStatus } from '../../shared/run.js';
+import { reasonsText, RUN_STATUSES, shownStatus, withStatusReasons } from '../../shared/run.js';
 import { VERDICTS } from '../../shared/validation.js';
 import { parseOptions, POSITIONAL_IDS } from './input.js';
 import { printApiJson, printJson, printTable } from './output.js';
@@ -42,11 +42,11 @@ export function registerRunsCommands(program: Command): void {
       return withStore(db, async (store) => {
         // As the API's runs.list: a mistyped task is an error, not "no runs".
         if (query.task) await requireKnownTask(store, query.task);
-        const list = await store.listRuns(query);
+        const list = (await store.listRuns(query)).map(withStatusReasons);
         if (json) return printApiJson('runs.list', list);
         printTable(
-          ['run', 'status', 'mode', 'task', 'started', 'fetched', 'added', 'updated', 'unchanged', 'quarantined', 'verdict'],
-          list.map((r) => [r.runId, shownStatus(r), r.mode, r.task ?? null, r.startedAt, r.metrics.fetched, r.metrics.added, r.metrics.updated, r.metrics.unchanged, r.metrics.quarantined, r.validation?.verdict ?? null]),
+          ['run', 'status', 'mode', 'task', 'started', 'fetched', 'added', 'updated', 'unchanged', 'quarantined', 'verdict', 'why'],
+          list.map((r) => [r.runId, shownStatus(r), r.mode, r.task ?? null, r.startedAt, r.metrics.fetched, r.metrics.added, r.metrics.updated, r.metrics.unchanged, r.metrics.quarantined, r.validation?.verdict ?? null, reasonsText(r.statusReasons)]),
         );
       });
     });

@@ -68,12 +68,12 @@ export async function runAllOrNothing(
       await stopIfAsked();
       // A source that listed nothing gave the update nothing to batch: no batch and no checkpoint, as in batch mode (runBatches).
       if (all.size === 0) return;
-      const batch = batchRow(run, all, 'committed', started, null, written);
-      await tx.addQuarantine(all.quarantineEntries(run.runId, ONLY_BATCH));
-      await tx.recordBatch(batch);
+      const batch = hasChanges(all) ? batchRow(run, all, 'committed', started, null, written) : null;
+      await tx.addQuarantine(all.quarantineEntries(run.runId, batch?.seq ?? null));
+      if (batch) await tx.recordBatch(batch);
       await tx.saveCheckpoint(checkpointAfter(run, all, batch, written, plannedRelated));
     });
-    return { outcome: 'committed', error: null, batch: all.size === 0 ? null : batchRow(run, all, 'committed', started, null, written) };
+    return { outcome: 'committed', error: null, batch: hasChanges(all) ? batchRow(run, all, 'committed', started, null, written) : null };
   } catch (thrown) {
     if (thrown instanceof Interrupted) return { outcome: 'interrupted', error: `stopped ${stoppedBy(options.signal).replace(/,$/, '')}; nothing was committed ${options.continuation}`, batch: null };
     // The source failed part-way: said as the batch path says it, the source's reason first, then what the run could not keep.
@@ -192,8 +192,19 @@ function batchRow(
   };
 }
 
-/** `plannedRelated`: what the records written list, the run's earlier totals included (hearing-rows.ts). */
-function checkpointAfter(run: RunContext, all: PendingBatch, batch: BatchRecord, written: { added: number; updated: number } | null, plannedRelated: RelatedTotals | null) {
+/**
+ * DESIGN §2 step 5: a batch is of changes. An update whose records were all unchanged or quarantined
+ * wrote none, so it counts no batch, as batch mode counts none for them (BatchCommitter.checkpointWithoutChanges).
+ */
+function hasChanges(all: PendingBatch): boolean {
+  return all.planned.added + all.planned.updated > 0;
+}
+
+/**
+ * `plannedRelated`: what the records written list, the run's earlier totals included (hearing-rows.ts).
+ * `batch` null: the update wrote no change, and its checkpoint counts no batch (hasChanges).
+ */
+function checkpointAfter(run: RunContext, all: PendingBatch, batch: BatchRecord | null, written: { added: number; updated: number } | null, plannedRelated: RelatedTotals | null) {
   const metrics = { ...run.state.metrics };
   addCounts(metrics, {
     fetched: all.size,
@@ -205,16 +216,17 @@ function checkpointAfter(run: RunContext, all: PendingBatch, batch: BatchRecord,
     fetchErrors: all.fetchErrors,
     duplicates: all.duplicates,
   });
-  const batchCounts = {
+  const batchCounts = batch === null ? run.state.batchCounts : {
     total: 1,
     succeeded: batch.status === 'committed' ? 1 : 0,
     failed: batch.status === 'committed' ? 0 : 1,
     isolated: 0,
   };
-  run.afterCommit(() => Object.assign(run.state, { metrics, batchCounts, batchSeq: ONLY_BATCH, nextPosition: all.lastPosition + 1, plannedRelated }));
+  const batchSeq = batch?.seq ?? run.state.batchSeq;
+  run.afterCommit(() => Object.assign(run.state, { metrics, batchCounts, batchSeq, nextPosition: all.lastPosition + 1, plannedRelated }));
   return {
     runId: run.runId,
-    batchSeq: ONLY_BATCH,
+    batchSeq,
     nextPosition: all.lastPosition + 1,
     metrics: checkpointMetrics(metrics, null, run.elapsedMs()),
     batchCounts,

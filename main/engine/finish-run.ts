@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Surface } from '../../shared/errors.js';
-import { listingIncomplete, statusEarned, stillMovingWords, type RunEvent, type RunMetrics, type RunStatus, type RunStop, type RunSummary, type SourceWarning } from '../../shared/run.js';
+import { allQuarantinedWords, listingIncomplete, statusEarned, stillMovingWords, type RunEvent, type RunMetrics, type RunStatus, type RunStop, type RunSummary, type SourceWarning } from '../../shared/run.js';
 import type { ValidationResult } from '../../shared/validation.js';
 import { canceledRunReason, isCanceledByServer, isStorePartMissing, notAllThere, storePartMissing, WriterLockLost, type Store } from '../store/index.js';
 import { redactedMessage } from '../../shared/redact.js';
@@ -342,8 +342,7 @@ export function elapsedMs(run: Pick<Execution, 'priorDurationMs' | 'startedAt' |
 /** Why a run failed without an error: every record was quarantined. Says what was expected and found. */
 export function nothingStored(state: CommittedState, planner: RunPlanner): string {
   const top = planner.mostCommonRejection();
-  const fetched = state.metrics.fetched;
-  const all = fetched === 1 ? 'the one record read was quarantined' : `all ${formatCount(fetched)} records read were quarantined`;
+  const all = allQuarantinedWords(state.metrics.fetched);
   return top === null ? all : `${all}; most often ${top.code} (${formatCount(top.count)}), e.g. ${top.example}`;
 }
 

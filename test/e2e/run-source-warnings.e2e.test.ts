@@ -68,8 +68,8 @@ describe.skipIf(executablePath === null)('a run partial because its listing was 
     const row = page.locator('tr[data-run-id="1"]');
     await row.waitFor();
     const why = /^Congress\.gov's listing was still moving on the last of 3 passes over committee-meeting\/119\/house: meetings may be missing, so its window is not counted as covered/;
-    expect(await row.getByTestId('run-listing-incomplete').textContent()).toBe(' listing incomplete, meetings may be missing');
-    expect(await row.getByTestId('run-listing-incomplete').getAttribute('title')).toMatch(why);
+    expect(await row.getByTestId('run-status-reasons').textContent()).toBe(' listing incomplete, meetings may be missing');
+    expect(await row.getByTestId('run-status-reasons').getAttribute('title')).toMatch(why);
     await row.locator('a.run-link').click();
     const detail = page.locator('.run-detail-pane');
     await detail.getByTestId('run-source-warnings').waitFor();

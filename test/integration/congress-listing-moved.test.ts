@@ -218,11 +218,19 @@ describe.each(testBackends())('a Congress.gov listing that moves ahead of the pa
         if (secondPage(request)) house.unshift(hearingRecord(next++, { updateDate: recent }));
         return undefined;
       };
-      const cli = await startCli(['update', '--db', await backend.freshLocation(), '--source', `congress:${fake.baseUrl}`, '--no-snapshot', '--json'], { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY }).done;
+      const db = await backend.freshLocation();
+      const cli = await startCli(['update', '--db', db, '--source', `congress:${fake.baseUrl}`, '--no-snapshot', '--json'], { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY }).done;
       expect(cli.code, cli.stderr).toBe(3);
       const summary = JSON.parse(cli.stdout) as RunSummary;
       expect(summary.status).toBe('partial');
       expect(summary.sourceWarnings?.find((warning) => warning.code === 'LISTING_MOVED')?.windowCovered).toBe(false);
+
+      // Every record accounted for, so the counts in `runs list` look clean: its `why` says what made the run partial.
+      const [table, listed] = await Promise.all([startCli(['runs', 'list', '--db', db]).done, startCli(['runs', 'list', '--db', db, '--json']).done]);
+      expect(table.stdout.split('\n')[0]).toMatch(/ verdict +why$/);
+      expect(table.stdout.split('\n')[1]).toMatch(/ partial .* listing incomplete, meetings may be missing$/);
+      const [row] = JSON.parse(listed.stdout) as Record<string, unknown>[];
+      expect(Object.entries(row!).at(-1)).toEqual(['statusReasons', [{ code: 'LISTING_INCOMPLETE', message: 'listing incomplete, meetings may be missing' }]]);
     } finally {
       await fake.close();
     }

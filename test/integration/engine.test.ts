@@ -176,6 +176,20 @@ describe.each(testBackends())('update engine on $name', (backend) => {
     });
   });
 
+  it.each(['batch', 'all-or-nothing'] as const)('counts no batch for an update that changes nothing — its records all unchanged, or all quarantined — in %s mode', async (mode) => {
+    await withStore(async (store) => {
+      const records = hearingRecords(3);
+      await update(store, records);
+      const unchanged = await update(store, records, { mode });
+      expect(unchanged).toMatchObject({ status: 'success', metrics: { fetched: 3, unchanged: 3 }, batches: { total: 0, succeeded: 0, failed: 0, isolated: 0 } });
+      expect((await store.getRun(unchanged.runId))?.batchList).toEqual([]);
+
+      const refused = await update(store, [hearingRecord(200001, { chamber: 'Bogus' }), hearingRecord(200002, { chamber: 'Bogus' })], { mode });
+      expect(refused).toMatchObject({ status: 'failed', metrics: { fetched: 2, quarantined: 2 }, batches: { total: 0, succeeded: 0, failed: 0, isolated: 0 } });
+      expect((await store.listQuarantine({ runId: refused.runId })).map((entry) => entry.batchSeq)).toEqual([null, null]);
+    });
+  });
+
   it('quarantines every repeat when a batch is all duplicates of one eventId', async () => {
     await withStore(async (store) => {
       const records = Array.from({ length: 50 }, () => hearingRecord(424242));

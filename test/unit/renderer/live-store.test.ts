@@ -7,6 +7,7 @@ import RunDetail from '../../../renderer/src/views/RunDetail.vue';
 import { fakeClient } from './fake-client.js';
 import { batch, metrics, runDetail, runSummary } from './fixtures.js';
 import { mountWith } from './mount.js';
+import { withStatusReasons } from '../../../shared/run.js';
 
 const T0 = Date.parse('2026-11-28T12:00:00.000Z');
 
@@ -104,7 +105,7 @@ describe('the live runs store', () => {
 
   it('counts a run another process started or ended as a change, and follows nothing it did not see here', async () => {
     let stored = [runSummary(1)];
-    const client = fakeClient({ 'runs.list': () => stored });
+    const client = fakeClient({ 'runs.list': () => stored.map(withStatusReasons) });
     const live = useLiveRuns();
     await live.lookForOtherWriters(client); // the baseline: what the views load
     expect([live.finishedCount, live.othersMoved]).toEqual([0, 0]);
@@ -125,7 +126,7 @@ describe('the live runs store', () => {
 
   it('counts a run another process writes among the runs in progress, from the first look until it ends', async () => {
     let stored = [runSummary(3, { status: 'running', finishedAt: null }), runSummary(1)];
-    const client = fakeClient({ 'runs.list': () => stored });
+    const client = fakeClient({ 'runs.list': () => stored.map(withStatusReasons) });
     const live = useLiveRuns();
     live.apply({ type: 'run-started', runId: 4, mode: 'batch', batchSize: 50, expectedRecords: 150 });
     expect(live.activeCount).toBe(1);
@@ -142,7 +143,7 @@ describe('the live runs store', () => {
 
   it('names a stored run whose status another process changed, one this console ran included, so its page reads it again', async () => {
     let stored = [runSummary(2, { status: 'interrupted' }), runSummary(1)];
-    const client = fakeClient({ 'runs.list': () => stored });
+    const client = fakeClient({ 'runs.list': () => stored.map(withStatusReasons) });
     const live = useLiveRuns();
     live.apply({ type: 'run-started', runId: 1, mode: 'batch', batchSize: 50, expectedRecords: 150 });
     live.apply({ type: 'run-finished', runId: 1, summary: runSummary(1) });
@@ -158,7 +159,7 @@ describe('the live runs store', () => {
   });
 
   it('finishes a run it follows from the stored row when the run-finished event was lost', async () => {
-    const client = fakeClient({ 'runs.list': () => [runSummary(5, { status: 'partial' })] });
+    const client = fakeClient({ 'runs.list': () => [withStatusReasons(runSummary(5, { status: 'partial' }))] });
     const live = useLiveRuns();
     live.apply({ type: 'run-started', runId: 5, mode: 'batch', batchSize: 50, expectedRecords: 150 });
     await live.lookForOtherWriters(client);

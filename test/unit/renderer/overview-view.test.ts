@@ -86,3 +86,18 @@ describe('the Overview while runs are going', () => {
     expect(wrapper.get('[data-testid=open-anomalies]').text()).toBe('1,001');
   });
 });
+
+describe('the Overview\'s recent runs', () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  it('says beside a partial run\'s badge why it is partial, as the Runs page and `runs list` say it', async () => {
+    const moved = { code: 'LISTING_MOVED' as const, count: 2, message: 'Congress.gov\'s listing moved while it was read', windowCovered: false as const };
+    const recentRuns = [runSummary(5, { status: 'partial', metrics: metrics({ fetched: 150, added: 149, quarantined: 1, fetchErrors: 1 }), sourceWarnings: [moved] }), runSummary(4)];
+    const client = fakeClient({ 'overview.get': () => ({ ...overviewWith([]), recentRuns }), 'runs.active': () => [] });
+    const wrapper = await mountOverview(client);
+    expect(recentRow(wrapper, 5)[2]).toBe('partial 1 of 150 records quarantined (1 not fetched); listing incomplete, meetings may be missing');
+    expect(recentRow(wrapper, 4)[2]).toBe('success');
+  });
+});

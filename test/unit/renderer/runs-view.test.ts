@@ -6,7 +6,7 @@ import { filterFromQuery, listInput } from '../../../renderer/src/runs-filter.js
 import { useLiveRuns } from '../../../renderer/src/stores/live.js';
 import { useOperations } from '../../../renderer/src/stores/operations.js';
 import type { ApiParsedInput } from '../../../shared/api.js';
-import type { RunSummary } from '../../../shared/run.js';
+import { withStatusReasons, type RunSummary } from '../../../shared/run.js';
 import { fakeClient, type FakeClient } from './fake-client.js';
 import { metrics, runSummary } from './fixtures.js';
 import { mountWith } from './mount.js';
@@ -22,7 +22,7 @@ function hashChanged(): Promise<void> {
 function serverOf(stored: () => RunSummary[]): FakeClient {
   return fakeClient({
     'runs.list': (input: ApiParsedInput<'runs.list'>) =>
-      stored().filter((run) => (!input.status || input.status.includes(run.status)) && (!input.verdict || input.verdict.includes(run.validation?.verdict ?? 'ok'))),
+      stored().filter((run) => (!input.status || input.status.includes(run.status)) && (!input.verdict || input.verdict.includes(run.validation?.verdict ?? 'ok'))).map(withStatusReasons),
     'runs.tasks': () => [],
     'operations.active': () => [],
     'runs.active': () => [],
@@ -81,7 +81,7 @@ describe('the Runs list', () => {
   it('reads older runs a page at a time after the last one shown, and stops offering more at a short page', async () => {
     const stored = Array.from({ length: 150 }, (_, i) => runSummary(150 - i, { validation: ok }));
     const client = fakeClient({
-      'runs.list': (input: ApiParsedInput<'runs.list'>) => stored.filter((run) => input.after === undefined || run.runId < input.after).slice(0, input.limit),
+      'runs.list': (input: ApiParsedInput<'runs.list'>) => stored.filter((run) => input.after === undefined || run.runId < input.after).slice(0, input.limit).map(withStatusReasons),
       'runs.tasks': () => [],
       'operations.active': () => [],
       'runs.active': () => [],
@@ -109,14 +109,24 @@ describe('the Runs list', () => {
     expect(shownRows(wrapper)[0]).toContain('rolled back');
   });
 
-  it('says beside a partial badge that the run\'s listing was incomplete, when its counts alone look clean', async () => {
+  it('says beside each partial badge why the run is partial, in the words of `runs list`, its error on hover; nothing beside a partial run with no reason kept', async () => {
     const moved = { code: 'LISTING_MOVED' as const, count: 2, message: 'Congress.gov\'s listing moved while it was read; it was still moving on the last of 3 passes', windowCovered: false as const };
     const error = 'Congress.gov\'s listing was still moving on the last of 3 passes over committee-meeting/119/house: meetings may be missing, so its window is not counted as covered (a task\'s next run lists it again)';
-    const runs = [runSummary(2, { status: 'partial', error, sourceWarnings: [moved] }), runSummary(1, { status: 'partial', error: 'batch 2 failed' })];
+    const reconciliation = { ok: false, checks: [{ name: 'hearings stored', ok: false, detail: '1 missing' }], problems: ['1 missing'] };
+    const runs = [
+      runSummary(4, { status: 'partial', error, sourceWarnings: [moved] }),
+      runSummary(3, { status: 'partial', metrics: metrics({ fetched: 150, added: 100, quarantined: 50, duplicates: 1 }), batches: { total: 3, succeeded: 2, failed: 1, isolated: 0 } }),
+      runSummary(2, { status: 'partial', reconciliation }),
+      runSummary(1, { status: 'partial', error: 'batch 2 failed' }),
+    ];
     const wrapper = await mountRuns(serverOf(() => runs));
-    expect(shownRows(wrapper)[0]).toContain('partial listing incomplete, meetings may be missing');
-    expect(wrapper.get('[data-testid="run-listing-incomplete"]').attributes('title')).toBe(error);
-    expect(wrapper.findAll('[data-testid="run-listing-incomplete"]')).toHaveLength(1);
+    const rows = shownRows(wrapper);
+    expect(rows[0]).toContain('partial listing incomplete, meetings may be missing');
+    expect(rows[1]).toContain('partial 50 of 150 records quarantined (1 duplicate), 1 of 3 batches failed');
+    expect(rows[2]).toContain('partial reconciliation after the last batch failed (hearings stored)');
+    const reasons = wrapper.findAll('[data-testid="run-status-reasons"]');
+    expect(reasons).toHaveLength(3);
+    expect(reasons[0]!.attributes('title')).toBe(error);
   });
 
   it('counts a running run’s records live from the stream', async () => {
