@@ -42,13 +42,15 @@ export async function runAllOrNothing(
         if (plannedRelated !== null) plannedRelated = withPlannedRelated(plannedRelated, chunk.changes);
         chunk = new PendingBatch();
       };
-      const safePoint = async () => options.beforeCommitting?.(run.runId);
+      const safePoint = oneReadAtATime(async () => {
+        // Stopped already (a read took a halt, recorded on the run once): not read and recorded again.
+        if (!options.signal?.aborted) await options.beforeCommitting?.(run.runId);
+      });
       const watch = options.stopAsked && options.beforeCommitting ? new StopWatch(() => !options.signal?.aborted && options.stopAsked!(), safePoint) : null;
       // A stop asked for at a safe point (HALT_UPDATES, UpdateOptions.beforeCommitting) rolls the one transaction back whole.
       const stopIfAsked = async () => {
         await watch?.idle();
-        // Stopped already (the watch's check took a halt, recorded on the run once): not read and recorded again.
-        if (!options.signal?.aborted) await safePoint();
+        await safePoint();
         if (options.signal?.aborted) throw new Interrupted();
       };
       try {
@@ -94,6 +96,15 @@ export async function runAllOrNothing(
 }
 
 class Interrupted extends Error {}
+
+/**
+ * `read`, with a call made while one is under way joining it: the watch's check fires from a timer
+ * and may meet a window's safe point; two reads at once would each record the same halt on the run.
+ */
+function oneReadAtATime(read: () => Promise<void>): () => Promise<void> {
+  let underWay: Promise<void> | null = null;
+  return () => (underWay ??= read().finally(() => (underWay = null)));
+}
 
 /**
  * The one transaction, its opening retried as a batch's is: a database busy or unreachable at BEGIN
