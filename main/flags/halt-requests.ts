@@ -96,21 +96,23 @@ export function requestedHalts(store: Pick<Store, 'writerNotes'>): RequestedHalt
 
 /**
  * Whether a halt may be asked of the run now, for it to poll between its safe points
- * (UpdateOptions.stopAsked), answered the backend's own way; a yes only makes the run read the
- * flags as a safe point does, which decides. SQLite: a halt being set waits for the run's write
- * lock, and left a request beside it — one read of the requests' folder, no database read.
- * PostgreSQL stores the change at once: the halts stored, read on the run's own writer-lock session
- * (haltStoredSinceLooked).
+ * (UpdateOptions.stopAsked); a yes only makes the run read the flags as a safe point does, which
+ * decides. A halt stored since the run last looked, read on its own writer-lock connection
+ * (haltStoredSinceLooked) — on both backends, as a batch run holds no transaction while it waits on
+ * its source. And on SQLite a halt being set while the run holds the file (an all-or-nothing run
+ * inside its one transaction) waits for its write lock and left a request beside it: one read of
+ * the requests' folder.
  */
 export function haltAsked(store: Pick<Store, 'writerNotes' | 'haltsStored'>): () => boolean | Promise<boolean> {
-  if (store.writerNotes) return () => requestedHalts(store).length > 0;
-  return haltStoredSinceLooked(store);
+  const stored = haltStoredSinceLooked(store);
+  if (!store.writerNotes) return stored;
+  return () => requestedHalts(store).length > 0 || stored();
 }
 
 /**
- * How often a PostgreSQL run reads the halts stored while it waits on its source. Each read is one
- * round trip to a server that may be remote and shared by a team; twice a second stops a run well
- * within a support engineer's patience at a cost no server notices.
+ * How often a run reads the halts stored while it waits on its source. On PostgreSQL each read is
+ * one round trip to a server that may be remote and shared by a team; twice a second stops a run
+ * well within a support engineer's patience at a cost no server notices.
  */
 const READ_STORED_HALTS_EVERY_MS = 500;
 

@@ -157,11 +157,19 @@ export interface WriterLock {
   runsWithoutWriter(running: RunningRun[]): Promise<number[]>;
   /**
    * The HALT_UPDATES values stored on, as a mark that changes whenever one is set, moved or lifted
-   * (scope and time of each), read on the holder's own connection; null when the lock is not held
-   * or holds no connection to read on (SQLite: a halt set meanwhile waits for the holder's write
-   * lock, and reaches it as a WriterNote instead).
+   * (scope and time of each), read on the holder's own connection; null when the lock is not held.
+   * On SQLite a halt set while the holder is inside its write transaction cannot be stored yet: it
+   * reaches the holder as a WriterNote instead (halt-requests.ts).
    */
   haltsStored(): Promise<string | null>;
+}
+
+/** The halts stored on, for WriterLock.haltsStored: the same statement on both backends. */
+export const STORED_HALTS_SQL = "SELECT scope, updated_at AS \"updatedAt\" FROM flag_values WHERE flag = 'HALT_UPDATES' AND value_json = 'true' ORDER BY scope";
+
+/** WriterLock.haltsStored's mark, from STORED_HALTS_SQL's rows. */
+export function haltsMark(rows: readonly { scope: string; updatedAt: unknown }[]): string {
+  return rows.map((row) => `${row.scope}@${String(row.updatedAt)}`).join(' ');
 }
 
 /** When a run checks the whole database before it writes (GatehouseStore.checkIntegrity). */

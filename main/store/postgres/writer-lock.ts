@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { WriterLockLost } from '../faults.js';
-import type { WriterLock } from '../driver.js';
+import { haltsMark, STORED_HALTS_SQL, type WriterLock } from '../driver.js';
 import { runsOfDeadProcesses, runsWithoutWriter, type RunningRun } from '../process.js';
 import type { LockAttempt, LockClaim, LockHolder } from '../types.js';
 import { connectSession, isConnectionError, isLockTimeout, withClient, type PostgresTarget, type Queryable } from './connection.js';
@@ -78,10 +78,8 @@ export class PostgresWriterLock implements WriterLock {
    */
   async haltsStored(): Promise<string | null> {
     if (!this.session) return null;
-    const { rows } = await this.session.query<{ scope: string; updatedAt: string }>(
-      "SELECT scope, updated_at AS \"updatedAt\" FROM flag_values WHERE flag = 'HALT_UPDATES' AND value_json = 'true' ORDER BY scope",
-    );
-    return rows.map((row) => `${row.scope}@${row.updatedAt}`).join(' ');
+    const { rows } = await this.session.query<{ scope: string; updatedAt: string }>(STORED_HALTS_SQL);
+    return haltsMark(rows);
   }
 
   /** Never throws: when the server is gone, so is the session, and with it the advisory lock. */

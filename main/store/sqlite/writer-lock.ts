@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { GatehouseError } from '../../../shared/errors.js';
-import type { WriterLock } from '../driver.js';
+import { haltsMark, STORED_HALTS_SQL, type WriterLock } from '../driver.js';
 import { WriterLockLost } from '../faults.js';
 import { ENVIRONMENT_FAULT_CODE, openFailure } from './open.js';
 import { checkBeforeWrite, withoutBusyWait, writeGateOf } from './write-gate.js';
@@ -83,9 +83,14 @@ export class SqliteWriterLock implements WriterLock {
     await this.gate.write(this.db, () => (options.waitIfBusy === false ? withoutBusyWait(this.db, beat) : beat()));
   }
 
-  /** A halt set while a run holds the file waits for its write lock: the run learns of it from its WriterNote (halt-requests.ts). */
-  async haltsStored(): Promise<null> {
-    return null;
+  /**
+   * Read on the holder's own connection: a local read that no writer blocks (WAL). Inside the
+   * holder's write transaction it sees nothing new — a halt set then waits for the file, and
+   * reaches the run as a WriterNote (halt-requests.ts).
+   */
+  async haltsStored(): Promise<string | null> {
+    if (!this.held || !this.db.open) return null;
+    return haltsMark(this.db.prepare(STORED_HALTS_SQL).all() as { scope: string; updatedAt: unknown }[]);
   }
 
   /** Only our own row: a writer that took the lock over keeps its. */
