@@ -38,6 +38,29 @@ async function haltRequested(db: string): Promise<void> {
   await vi.waitFor(() => expect(fs.readdirSync(`${db}.writer-notes`).some((name) => name.endsWith('.note'))).toBe(true), { timeout: 30_000, interval: 20 });
 }
 
+/**
+ * `gatehouse update` from a fake Congress.gov of five recent meetings whose second detail is never
+ * answered: resolves once the run has fetched its first record and waits on the source, far from a
+ * window's end. The caller stops the run and closes the server (`end`).
+ */
+async function updateWaitingOnSource(backend: TestBackend, mode: 'batch' | 'all-or-nothing') {
+  const recent = new Date(Date.now() - 86_400_000).toISOString();
+  const server = await startFakeCongress({ house: Array.from({ length: 5 }, (_, i) => hearingRecord(830000 + i, { updateDate: recent })) });
+  const db = await configured(backend);
+  const waitingOnSource = new Promise<void>((resolve) => stopAtDetail(server, 2, resolve));
+  const running = startCli(['update', '--db', db, '--source', `congress:${server.baseUrl}`, '--mode', mode, '--no-snapshot', '--json'], { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY });
+  const end = async () => {
+    running.child.kill('SIGKILL');
+    await running.done;
+    await server.close();
+  };
+  await waitingOnSource.catch(async (error: unknown) => {
+    await end();
+    throw error;
+  });
+  return { server, db, running, end };
+}
+
 describe.each(testBackends())('HALT_UPDATES stops updates under way and refuses new ones ($name)', (backend) => {
   afterAll(() => backend.cleanup());
 
@@ -207,15 +230,8 @@ describe('HALT_UPDATES on SQLite: a halt request never stored stops no run', () 
   afterAll(() => backend.cleanup());
 
   it('with a slow source (a Congress.gov detail that does not answer), the all-or-nothing run takes the request within the flag change\'s wait: it stops, rolls back, and the halt is stored', async () => {
-    const recent = new Date(Date.now() - 86_400_000).toISOString();
-    const server = await startFakeCongress({ house: Array.from({ length: 5 }, (_, i) => hearingRecord(830000 + i, { updateDate: recent })) });
-    const db = await configured(backend);
-    let running: ReturnType<typeof startCli> | null = null;
+    const { db, running, end } = await updateWaitingOnSource(backend, 'all-or-nothing');
     try {
-      // The second detail is never answered: the run has fetched its first record and waits on the source, far from a window's end.
-      const waitingOnSource = new Promise<void>((resolve) => stopAtDetail(server, 2, resolve));
-      running = startCli(['update', '--db', db, '--source', `congress:${server.baseUrl}`, '--mode', 'all-or-nothing', '--no-snapshot', '--json'], { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY });
-      await waitingOnSource;
       const set = await startCli(['flags', 'set', 'HALT_UPDATES', 'true', '--scope', 'global', '--reason', REASON, '--operator', 'support-sam', '--db', db, '--json'], { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: '2000' }).done;
       expect(set.code, set.stderr).toBe(0);
       const summary = JSON.parse((await running.done).stdout) as RunSummary;
@@ -225,9 +241,7 @@ describe('HALT_UPDATES on SQLite: a halt request never stored stops no run', () 
       await withStoreAt(backend, db, async (store) => expect((await store.loadHearings(['830000'])).size).toBe(0));
       expect(fs.existsSync(`${db}.writer-notes`)).toBe(false);
     } finally {
-      running?.child.kill('SIGKILL');
-      await running?.done;
-      await server.close();
+      await end();
     }
   }, 30_000);
 
@@ -287,15 +301,9 @@ describe.each(testBackends())('HALT_UPDATES stored reaches a run waiting on a sl
   const slowSourceModes = backend.name === 'sqlite' ? (['batch'] as const) : (['batch', 'all-or-nothing'] as const);
 
   it.each(slowSourceModes)('%s: set while a Congress.gov detail is held, it stops the run as interrupted naming the halt, without waiting for that detail', async (mode) => {
-    const recent = new Date(Date.now() - 86_400_000).toISOString();
-    const server = await startFakeCongress({ house: Array.from({ length: 5 }, (_, i) => hearingRecord(830000 + i, { updateDate: recent })) });
-    const db = await configured(backend);
-    let running: ReturnType<typeof startCli> | null = null;
+    // The second detail is held until the test ends: a run that ends first did not wait for it (nor time it out and ask again).
+    const { server, db, running, end } = await updateWaitingOnSource(backend, mode);
     try {
-      // The second detail is held until the test ends: a run that ends first did not wait for it (nor time it out and ask again).
-      const waitingOnSource = new Promise<void>((resolve) => stopAtDetail(server, 2, resolve));
-      running = startCli(['update', '--db', db, '--source', `congress:${server.baseUrl}`, '--mode', mode, '--no-snapshot', '--json'], { GATEHOUSE_CONGRESS_API_KEY: FAKE_API_KEY });
-      await waitingOnSource;
       const set = runCli(['flags', 'set', 'HALT_UPDATES', 'true', '--scope', 'global', '--reason', REASON, '--operator', 'support-sam', '--db', db, '--json']);
       expect(set.code, set.stderr).toBe(0);
       const summary = JSON.parse((await running.done).stdout) as RunSummary;
@@ -306,9 +314,7 @@ describe.each(testBackends())('HALT_UPDATES stored reaches a run waiting on a sl
       // Batch mode keeps the batch it committed at the boundary the halt was read at (the detail fetched before it); all-or-nothing keeps nothing.
       await withStoreAt(backend, db, async (store) => expect((await store.loadHearings(['830000'])).size).toBe(mode === 'batch' ? 1 : 0));
     } finally {
-      running?.child.kill('SIGKILL');
-      await running?.done;
-      await server.close();
+      await end();
     }
   }, 60_000);
 
