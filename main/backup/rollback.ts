@@ -127,9 +127,12 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
   const progress = request.onProgress ?? (() => undefined);
   const canResume = (run: { status: string; error: string | null }) => resumable(store, run);
   let at = '';
+  // The report as the transaction finished it, before its COMMIT: what a rollback whose answer was lost did, if it was committed.
+  let drafted: RollbackReport | null = null;
   const work = () => {
     at = clock().toISOString();
-    return undoJournal(store).transaction((tx) => rollbackInTransaction(tx, { ...checked, canResume }, at, progress), { dryRun: checked.dryRun });
+    drafted = null;
+    return undoJournal(store).transaction(async (tx) => (drafted = await rollbackInTransaction(tx, { ...checked, canResume }, at, progress)), { dryRun: checked.dryRun });
   };
   const target = describeTarget({ runId: checked.runId, batchSeq: checked.batchSeq });
   // A dry run writes nothing that survives, so it may look while an update runs.
@@ -140,12 +143,18 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
       .catch((error: unknown) => Promise.reject(canceledByServer(`preview of the rollback of ${target} failed`, 'a preview changes nothing', error) ?? error));
   }
   const operation = rollbackOperation({ runId: checked.runId, batchSeq: checked.batchSeq });
+  let answerLost: string | null = null;
+  const successDetail = (report: RollbackReport) => [answerLost, rollbackAttemptDetail(report)].filter((said) => said !== null).join('; ') || null;
   // The reason is kept in the attempt too: a rollback that fails or dies writes no rollback event, and its audit must still say why.
-  const purpose = { action: 'rollback', operation, operator: checked.operator ?? undefined, audited: true, reason: checked.reason ?? undefined, successDetail: rollbackAttemptDetail };
-  // Failed inside the attempt, so its audit says what failed as the operator is told it.
-  const applied = () => work().catch((error: unknown) => Promise.reject(rollbackFailure(store, target, error)));
-  return withWriterLock(store, clock, purpose, applied).catch(async (error: unknown) => {
-    if (at !== '' && isConnectionLost(store, error)) throw await connectionLostDuring(store, checked, at, error);
+  const purpose = { action: 'rollback', operation, operator: checked.operator ?? undefined, audited: true, reason: checked.reason ?? undefined, successDetail };
+  // Failed inside the attempt, so its audit says what failed as the operator is told it, and one whose answer was lost is asked after first.
+  const applied = () => work().catch(async (error: unknown) => {
+    if (!isConnectionLost(store, error)) throw rollbackFailure(store, target, error);
+    const { report, lost } = await connectionLostDuring(store, checked, { at, drafted }, error);
+    answerLost = lost;
+    return Object.assign(report, { message: `${report.message} (${lost})` });
+  });
+  return withWriterLock(store, clock, purpose, applied).catch((error: unknown) => {
     // The lock's own message is a run's ("resume the run"); a rollback is one transaction, so nothing of it was committed.
     if (!(error instanceof WriterLockLost)) throw error;
     throw new GatehouseError('INTERRUPTED', `rollback of ${target} stopped: ${error.message}; nothing was changed`, {
@@ -164,30 +173,35 @@ function isConnectionLost(store: Store, error: unknown): error is GatehouseError
  * The connection went while the rollback's one transaction was open — at worst at its COMMIT, which
  * the server may have run without the answer coming back. The rollback is then all there or not at
  * all, but the client cannot tell which from the error: it asks again, on a new connection, for the
- * rollback event that transaction wrote (its run, batch, operator and instant), and says which.
+ * rollback event that transaction wrote (its id, known before the COMMIT), and takes what it finds as
+ * the outcome. Committed: the rollback's report, as if the answer had come (its attempt succeeded,
+ * its notice sent), with `lost` saying what happened. Not committed, or not known: the error saying which.
  */
-async function connectionLostDuring(store: Store, request: CheckedRequest, at: string, error: GatehouseError): Promise<GatehouseError> {
+async function connectionLostDuring(store: Store, request: CheckedRequest, tried: { at: string; drafted: RollbackReport | null }, error: GatehouseError): Promise<{ report: RollbackReport; lost: string }> {
   const what = describeTarget({ runId: request.runId, batchSeq: request.batchSeq });
   // Cut at its COMMIT or before, the rollback asks below which it was: the connection's own words, not "cannot be told".
   const connection = error instanceof CommitOutcomeUnknown && error.cause instanceof GatehouseError ? error.cause : error;
   const lost = `the connection to the database was lost during the rollback of ${what} (${connection.message})`;
+  const { at, drafted } = tried;
+  // Its work never finished: no COMMIT was sent, and the transaction went with the connection.
+  if (drafted === null) throw new GatehouseError('DB_UNREACHABLE', `${lost}; it was not committed: nothing was changed`, { hint: 'run the rollback again', cause: error });
+  // One that found nothing to do wrote nothing: its report stands whatever became of its COMMIT.
+  const eventId = drafted.eventId;
+  if (eventId === null) return { report: drafted, lost: `${lost}; it had written nothing` };
   const recorded = await undoJournal(store)
     .listEvents({ runId: request.runId, since: at, limit: 100 })
-    .then((events) => events.find((event) => event.at === at && event.batchSeq === request.batchSeq && event.operator === request.operator) ?? null)
+    .then((events) => events.some((event) => event.id === eventId))
     .catch(() => undefined);
   if (recorded === undefined) {
-    return new GatehouseError('DB_UNREACHABLE', `${lost}; whether it was committed is not known yet: it is one transaction, so either all of it was or none`, {
-      hint: `once the database answers, \`gatehouse rollback --list --run ${request.runId}\` shows a rollback event at ${at} if it was committed; run the rollback again only if there is none`,
+    throw new GatehouseError('DB_UNREACHABLE', `${lost}; whether it was committed is not known yet: it is one transaction, so either all of it was or none`, {
+      hint: `once the database answers, \`gatehouse rollback --list --run ${request.runId}\` shows rollback event ${eventId} (at ${at}) if it was committed; run the rollback again only if there is none`,
       cause: error,
     });
   }
-  if (recorded === null) {
-    return new GatehouseError('DB_UNREACHABLE', `${lost}; it was not committed: nothing was changed`, { hint: 'run the rollback again', cause: error });
+  if (!recorded) {
+    throw new GatehouseError('DB_UNREACHABLE', `${lost}; it was not committed: nothing was changed`, { hint: 'run the rollback again', cause: error });
   }
-  return new GatehouseError('DB_UNREACHABLE', `${lost}; it was committed all the same, before the answer could come back: rollback event ${recorded.id} (${recorded.deleted} hearings deleted, ${recorded.restored} restored)`, {
-    hint: `\`gatehouse rollback --list --run ${request.runId}\` shows it; do not run it again`,
-    cause: error,
-  });
+  return { report: drafted, lost: `${lost}; it was committed all the same, before the answer could come back: rollback event ${eventId} is stored` };
 }
 
 /**

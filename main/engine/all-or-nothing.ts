@@ -86,7 +86,8 @@ export async function runAllOrNothing(
     if (run.isRunFault(thrown)) throw error;
     const message = error instanceof Error ? error.message : String(error);
     const batch = batchRow(run, all, 'rolled_back', started, message, { added: 0, updated: 0 });
-    await run.transaction(async (tx) => {
+    // Retried as a batch's is, and made once: a connection cut after its COMMIT ran stopped the run as interrupted, its bookkeeping stored all the same.
+    await run.transactionOnce(async (tx) => {
       await tx.addQuarantine(all.quarantineEntries(run.runId, ONLY_BATCH));
       await tx.recordBatch(batch);
       await tx.saveCheckpoint(checkpointAfter(run, all, batch, null, run.state.plannedRelated));
