@@ -62,7 +62,7 @@ export async function beginAttempt(store: AuditStore, attempt: { operation: stri
   return Number(row.id);
 }
 
-export async function endAttempt(store: AuditStore, id: number, end: { at: Date; outcome: 'succeeded' | 'failed' | 'stopped'; detail: string | null }): Promise<void> {
+export async function endAttempt(store: AuditStore, id: number, end: { at: Date; outcome: 'succeeded' | 'failed' | 'stopped' | 'unfinished'; detail: string | null }): Promise<void> {
   await store.queries.db.updateTable('writerAttempts').set({ endedAt: end.at.toISOString(), outcome: end.outcome, detail: end.detail }).where('id', '=', id).execute();
 }
 

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { GatehouseError, toErrorPayload } from '../../shared/errors.js';
 import { keepLockFresh, lockHolderText, STALE_LOCK_MS } from '../engine/index.js';
 import { logger } from '../logging/index.js';
-import { runningTrialOn, type Store } from '../store/index.js';
+import { causedBy, CommitOutcomeUnknown, runningTrialOn, type Store } from '../store/index.js';
 import { beginAttempt, endAttempt } from './attempts.js';
 
 const log = logger('backup');
@@ -89,13 +89,14 @@ async function refuseDuringTrial(store: Store, action: string, clock: () => Date
 export async function asAttempt<T>(store: Store, clock: () => Date, purpose: WriterPurpose<T>, work: (attemptId: number) => Promise<T>): Promise<T> {
   // The reason is written as the attempt starts: one whose process dies mid-way (a deletion killed with its copy set aside) keeps it.
   const attempt = await beginAttempt(store, { operation: purpose.operation, operator: purpose.operator ?? null, at: clock(), detail: withReason(null, purpose.reason) });
-  const end = (outcome: 'succeeded' | 'failed', detail: string | null) => endAttempt(store, attempt, { at: clock(), outcome, detail: withReason(detail, purpose.reason) }).catch(() => undefined);
+  const end = (outcome: 'succeeded' | 'failed' | 'unfinished', detail: string | null) => endAttempt(store, attempt, { at: clock(), outcome, detail: withReason(detail, purpose.reason) }).catch(() => undefined);
   try {
     const result = await work(attempt);
     await end('succeeded', purpose.successDetail?.(result) ?? null);
     return result;
   } catch (error) {
-    await end('failed', error instanceof Error ? error.message : String(error));
+    // Cut at its COMMIT, and not told after whether that went through: not failed, which may be untrue; its words say what to check.
+    await end(causedBy(error, (e) => e instanceof CommitOutcomeUnknown) ? 'unfinished' : 'failed', error instanceof Error ? error.message : String(error));
     throw error;
   }
 }

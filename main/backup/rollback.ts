@@ -183,8 +183,9 @@ async function connectionLostDuring(store: Store, request: CheckedRequest, tried
   const connection = error instanceof CommitOutcomeUnknown && error.cause instanceof GatehouseError ? error.cause : error;
   const lost = `the connection to the database was lost during the rollback of ${what} (${connection.message})`;
   const { at, drafted } = tried;
-  // Its work never finished: no COMMIT was sent, and the transaction went with the connection.
-  if (drafted === null) throw new GatehouseError('DB_UNREACHABLE', `${lost}; it was not committed: nothing was changed`, { hint: 'run the rollback again', cause: error });
+  // Not cut at its COMMIT (its work or what came before had not finished): none was sent, and the transaction went with the connection.
+  const notCommitted = () => new GatehouseError('DB_UNREACHABLE', `${lost}; it was not committed: nothing was changed`, { hint: 'run the rollback again', cause: connection });
+  if (drafted === null || !(error instanceof CommitOutcomeUnknown)) throw notCommitted();
   // One that found nothing to do wrote nothing: its report stands whatever became of its COMMIT.
   const eventId = drafted.eventId;
   if (eventId === null) return { report: drafted, lost: `${lost}; it had written nothing` };
@@ -192,15 +193,14 @@ async function connectionLostDuring(store: Store, request: CheckedRequest, tried
     .listEvents({ runId: request.runId, since: at, limit: 100 })
     .then((events) => events.some((event) => event.id === eventId))
     .catch(() => undefined);
+  // Its cause stays the COMMIT's unknown outcome: the attempt is left unfinished, not failed (asAttempt).
   if (recorded === undefined) {
-    throw new GatehouseError('DB_UNREACHABLE', `${lost}; whether it was committed is not known yet: it is one transaction, so either all of it was or none`, {
-      hint: `once the database answers, \`gatehouse rollback --list --run ${request.runId}\` shows rollback event ${eventId} (at ${at}) if it was committed; run the rollback again only if there is none`,
+    throw new GatehouseError('DB_UNREACHABLE', `${lost}; whether it was committed is not known yet, the database not answering after: it is one transaction, so all of it was if rollback event ${eventId} is among the run's rollback events, and none of it otherwise`, {
+      hint: `once the database answers, \`gatehouse rollback --list --run ${request.runId}\` shows rollback event ${eventId} (at ${at}) if it was committed; run the rollback again only if it is not there`,
       cause: error,
     });
   }
-  if (!recorded) {
-    throw new GatehouseError('DB_UNREACHABLE', `${lost}; it was not committed: nothing was changed`, { hint: 'run the rollback again', cause: error });
-  }
+  if (!recorded) throw notCommitted();
   return { report: drafted, lost: `${lost}; it was committed all the same, before the answer could come back: rollback event ${eventId} is stored` };
 }
 

@@ -134,6 +134,22 @@ export function restoreFailure(snapshot: Snapshot, error: unknown): GatehouseErr
   return new GatehouseError(error.code, `${failed}: ${error.message}; nothing was restored`, { hint, cause: error });
 }
 
+/**
+ * Whether the restore that wrote restore event `eventId` was committed, asked on a new connection
+ * after the one that sent its COMMIT was lost before the answer came: the event is written in the
+ * restore's one transaction, so it is there exactly when the restore is. Undefined: the database
+ * did not answer the question either, and the restore's outcome stays unknown.
+ */
+export async function restoreLanded(db: Db, eventId: number): Promise<boolean | undefined> {
+  return db.selectFrom('restoreEvents').select('id').where('id', '=', eventId).executeTakeFirst().then((row) => row !== undefined, () => undefined);
+}
+
+/** A restore cut at its COMMIT whose event was then found missing: it was not made, said as a connection lost before its COMMIT is. */
+export function notCommitted(error: CommitOutcomeUnknown): GatehouseError {
+  const lost = error.cause instanceof GatehouseError ? error.cause : error;
+  return new GatehouseError(lost.code, `${lost.message}; asked again on a new connection, its restore event is not there: its COMMIT did not go through`, { hint: lost.hints, cause: lost });
+}
+
 /** What re-checking a snapshot's checksum finds: [] when it is the one recorded. */
 export function checksumProblems(snapshot: Snapshot, sha256: string): string[] {
   return sha256 === snapshot.sha256 ? [] : [`checksum differs: recorded ${snapshot.sha256.slice(0, 12)}…, now ${sha256.slice(0, 12)}…`];

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventIdFor } from '../../main/sources/synthetic-hearing.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { startCommitCutRelay } from '../helpers/commit-cut-relay.js';
+import { startCommitCutRelay, type CommitCut } from '../helpers/commit-cut-relay.js';
 import { availablePostgresBackend, connectToPostgres } from '../helpers/postgres.js';
 
 const backend = await availablePostgresBackend();
@@ -15,6 +15,7 @@ async function stored(schema: string) {
       runs: (await rows(`SELECT id, status FROM "${schema}".runs ORDER BY id`)).map((row) => `${String(row.id)}:${String(row.status)}`),
       rollbackEvents: (await rows(`SELECT run_id, batch_seq FROM "${schema}".rollback_events ORDER BY id`)).map((row) => `${String(row.run_id)}/${String(row.batch_seq)}`),
       attempts: (await rows(`SELECT outcome FROM "${schema}".writer_attempts WHERE operation LIKE 'a rollback of %' ORDER BY id`)).map((row) => String(row.outcome)),
+      restores: (await rows(`SELECT r.snapshot_id, a.outcome FROM "${schema}".restore_events r, "${schema}".writer_attempts a WHERE a.operation = 'a restore of snapshot ' || r.snapshot_id ORDER BY r.id`)).map((row) => `${String(row.snapshot_id)}:${String(row.outcome)}`),
       batches: (await rows(`SELECT run_id, seq, status FROM "${schema}".batches ORDER BY run_id, seq`)).map((row) => `${String(row.run_id)}/${String(row.seq)}:${String(row.status)}`),
       quarantined: Number((await rows(`SELECT count(*) AS n FROM "${schema}".quarantine`))[0]!.n),
       hearings: Number((await rows(`SELECT count(*) AS n FROM "${schema}".hearings`))[0]!.n),
@@ -43,9 +44,9 @@ describe.skipIf(backend === null)('a rollback whose COMMIT went through but whos
   });
   afterAll(() => backend?.cleanup());
 
-  async function cutAt(marked: RegExp, args: string[], env: Record<string, string> = {}) {
+  async function cutAt(marked: RegExp, args: string[], env: Record<string, string> = {}, where: CommitCut = 'after') {
     const server = new URL(location);
-    const relay = await startCommitCutRelay({ host: server.hostname, port: Number(server.port || 5432) }, marked, 'after');
+    const relay = await startCommitCutRelay({ host: server.hostname, port: Number(server.port || 5432) }, marked, where);
     try {
       const viaRelay = new URL(location);
       viaRelay.port = String(relay.port);
@@ -57,18 +58,25 @@ describe.skipIf(backend === null)('a rollback whose COMMIT went through but whos
     }
   }
 
+  it('cut before the server ran its COMMIT is said and audited as failed, nothing changed', async () => {
+    const result = await cutAt(/insert into "rollback_events"/i, ['rollback', '--run', '2', '--batch', '2', '--reason', 'cut test', '--operator', 'support'], {}, 'before');
+    expect(result.code).toBe(6);
+    expect(result.stderr).toContain('it was not committed: nothing was changed');
+    expect(await stored(schema)).toMatchObject({ runs: ['1:success', '2:success'], rollbackEvents: [], attempts: ['failed'], hearings: 55 });
+  });
+
   it('of one batch is reported and audited as the rollback it was, its event recorded once', async () => {
     const result = await cutAt(/insert into "rollback_events"/i, ['rollback', '--run', '2', '--batch', '2', '--reason', 'cut test', '--operator', 'support']);
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     expect(JSON.parse(result.stdout)).toMatchObject({ runId: 2, batchSeq: 2, dryRun: false, runRolledBack: false, counts: { deleted: 15 } });
-    expect(await stored(schema)).toMatchObject({ runs: ['1:success', '2:success'], rollbackEvents: ['2/2'], attempts: ['succeeded'], hearings: 40 });
+    expect(await stored(schema)).toMatchObject({ runs: ['1:success', '2:success'], rollbackEvents: ['2/2'], attempts: ['failed', 'succeeded'], hearings: 40 });
   });
 
   it('of a whole run is reported and audited as the rollback it was, the run rolled back', async () => {
     const result = await cutAt(/insert into "rollback_events"/i, ['rollback', '--run', '2', '--reason', 'cut test', '--operator', 'support']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ runId: 2, batchSeq: null, runRolledBack: true, counts: { deleted: 20 } });
-    expect(await stored(schema)).toMatchObject({ runs: ['1:success', '2:rolled_back'], rollbackEvents: ['2/2', '2/null'], attempts: ['succeeded', 'succeeded'], hearings: 20 });
+    expect(await stored(schema)).toMatchObject({ runs: ['1:success', '2:rolled_back'], rollbackEvents: ['2/2', '2/null'], attempts: ['failed', 'succeeded', 'succeeded'], hearings: 20 });
   });
 
   it("of an all-or-nothing update's bookkeeping is recorded once: rolled back, its rejects quarantined once", async () => {
@@ -79,5 +87,16 @@ describe.skipIf(backend === null)('a rollback whose COMMIT went through but whos
     const after = await stored(schema);
     expect(after).toMatchObject({ runs: ['1:success', '2:rolled_back', '3:rolled_back'], hearings: 20, quarantined: summary.metrics.quarantined });
     expect(after.batches.filter((b) => b.startsWith('3/'))).toEqual(['3/1:rolled_back']);
+  });
+
+  it('of a whole database (a restore) is reported and audited as the restore it was, recorded once', async () => {
+    const { hearings } = await stored(schema);
+    const taken = runCli(['backups', 'create', '--db', location, '--operator', 'support', '--json']);
+    const snapshotId = (JSON.parse(taken.stdout) as { id: string }).id;
+    expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=3,count=5,offset=200']).code).toBe(0);
+    const result = await cutAt(/insert into "restore_events"/i, ['restore', '--backup', snapshotId, '--reason', 'cut test', '--operator', 'support']);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    expect(JSON.parse(result.stdout)).toMatchObject({ restoredFrom: { id: snapshotId }, hearingsBefore: hearings + 5, hearingsAfter: hearings });
+    expect(await stored(schema)).toMatchObject({ restores: [`${snapshotId}:succeeded`], hearings });
   });
 });

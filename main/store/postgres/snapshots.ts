@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, StoreDriver } from '../driver.js';
-import { checksumProblems, mendingDamage, replaceFromSnapshot, restoreFailure } from '../restore.js';
+import { checksumProblems, mendingDamage, notCommitted, replaceFromSnapshot, restoreFailure, restoreLanded } from '../restore.js';
+import { CommitOutcomeUnknown } from '../faults.js';
 import { storeShape } from '../damaged.js';
 import { relinkForeignKeys, remakeTable, scratchSchemaName } from './remake.js';
 import { addedAfterSnapshots, columnsOf, REPLACED_TABLES, snakeCase, TABLES, type TableName } from '../schema.js';
@@ -151,6 +152,8 @@ export class PostgresSnapshots implements SnapshotSupport {
 
   async restore(snapshot: Snapshot, request: RestoreRequest): Promise<RestoreEvent> {
     const scratch = this.driver.damage ? scratchSchemaName(this.schema) : null;
+    // The event as the transaction wrote it, before its COMMIT: the restore's outcome when a cut connection took the answer (a cast: it is set in a callback).
+    let drafted = null as RestoreEvent | null;
     try {
       if (scratch) {
         await this.dropScratch(scratch);
@@ -159,10 +162,12 @@ export class PostgresSnapshots implements SnapshotSupport {
       return await this.driver.transaction(async (trx) => {
         await readOneSnapshot(trx);
         const remake = { table: (table: TableName) => remakeTable(trx, scratch!, table), relink: (tables: readonly TableName[]) => relinkForeignKeys(trx, scratch!, tables) };
-        return await mendingDamage(trx, 'postgres', scratch !== null, remake, new Date(request.at), () => restoreInTransaction(trx, snapshot, request));
+        return (drafted = await mendingDamage(trx, 'postgres', scratch !== null, remake, new Date(request.at), () => restoreInTransaction(trx, snapshot, request)));
       });
     } catch (error) {
-      throw restoreFailure(snapshot, error);
+      const landed = drafted !== null && error instanceof CommitOutcomeUnknown ? await restoreLanded(this.driver.db, drafted.id) : undefined;
+      if (landed === true) return drafted!;
+      throw restoreFailure(snapshot, landed === false ? notCommitted(error as CommitOutcomeUnknown) : error);
     } finally {
       if (scratch) await this.dropScratch(scratch).catch(() => {});
     }
