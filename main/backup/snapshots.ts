@@ -365,9 +365,9 @@ async function settleSafetySnapshot(store: Store, safety: Snapshot, error: unkno
   const said = (outcome: string, hint = error.hints) => new GatehouseError(error.code, `${error.message}; ${outcome}`, { hint, cause: error });
   if (causedBy(error, (e) => e instanceof CommitOutcomeUnknown)) return said(`its safety snapshot ${safety.id}, the database as it was before the restore, is kept`, whetherRestored(safety));
   if (causedBy(error, (e) => e instanceof GatehouseError && e.code === 'DB_UNREACHABLE')) {
-    // Lost before its COMMIT (one lost during it is CommitOutcomeUnknown): nothing was restored, but the copy is not removed through a database just lost.
+    // Lost before its COMMIT, or during it and found not committed when asked after (restoreLanded): nothing was restored, but the copy is not removed through a database just lost.
     const lost = store.backend === 'postgres' ? 'the connection to the server was lost' : 'the database file was deleted or moved';
-    return said(`its safety snapshot ${safety.id} is kept: ${lost} before the restore's COMMIT, so nothing was restored, and nothing is removed through it; delete the copy with gatehouse backups delete once the database answers again`);
+    return said(`its safety snapshot ${safety.id} is kept: ${lost} before the restore was committed, so nothing was restored, and nothing is removed through it; delete the copy with gatehouse backups delete once the database answers again`);
   }
   // Removing it would be a write without the lock, which another writer may hold by now.
   if (causedBy(error, (e) => e instanceof WriterLockLost)) {
