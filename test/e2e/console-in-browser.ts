@@ -15,6 +15,9 @@ import { ensureRendererBuilt } from './renderer-build.js';
 
 export const SCREENSHOTS = path.resolve('test-results/screenshots');
 
+/** How often the console under test looks again for what other processes changed (the product: every 3 s). */
+export const LOOK_EVERY_MS = 300;
+
 /**
  * The console opened once before a describe block's tests and closed after them, no page error seen
  * meanwhile; inside a test, `opened()` is it. `options` is asked for only when the block runs (a
@@ -85,6 +88,9 @@ export async function openConsoleInBrowser(options: {
   const page = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 800 } });
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  // What a test changes beside the page (the CLI, the store, another console) shows at the next look:
+  // every LOOK_EVERY_MS here instead of the product's 3 s, so a test waits a moment for it, not seconds.
+  await page.addInitScript(`window.gatehouseLookEveryMs = ${LOOK_EVERY_MS};`);
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await page.goto(server.url);
   return {
