@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
 import { setFlag } from '../../main/flags/index.js';
 import { rolloutDetail, startRollout } from '../../main/rollouts/index.js';
@@ -69,9 +69,13 @@ async function runWithChangeAtBatch4(
 const configured = new Map<TestBackend, Promise<() => Promise<string>>>();
 
 /** A fresh database as configure leaves it: built once per backend and copied (a fresh PostgreSQL schema's migrations were much of a test's time). */
-async function configuredCopy(backend: TestBackend): Promise<string> {
+function configuredCopies(backend: TestBackend): Promise<() => Promise<string>> {
   if (!configured.has(backend)) configured.set(backend, storeCopies(backend, configure));
-  return (await configured.get(backend)!)();
+  return configured.get(backend)!;
+}
+
+async function configuredCopy(backend: TestBackend): Promise<string> {
+  return (await configuredCopies(backend))();
 }
 
 const kill = (store: Store, flag: string, operator = 'support-sam', value: string | boolean = false) =>
@@ -79,6 +83,8 @@ const kill = (store: Store, flag: string, operator = 'support-sam', value: strin
 
 describe.each(testBackends())('kills that reach a run under way ($name)', (backend) => {
   afterAll(() => backend.cleanup());
+  // Built before the first test, under the hook's time limit rather than that test's.
+  beforeAll(async () => void (await configuredCopies(backend)));
 
   it('a kill of ADAPTIVE_BATCHES keeps later batches at BATCH_SIZE; the run says when, and its stored flags stay those it started with', async () => {
     const { summary, location } = await runWithChangeAtBatch4(backend, (other) => kill(other, 'ADAPTIVE_BATCHES'));

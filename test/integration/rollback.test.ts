@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollback, type RollbackReport, undoJournal } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource, type SourceItem } from '../../main/sources/index.js';
@@ -55,6 +55,9 @@ describe.each(testBackends())('rollback on $name', (backend) => {
       });
       return { copy, hashAfterRun1 };
     })());
+
+  // Built before the first test, under the hook's time limit rather than that test's.
+  beforeAll(async () => void (await twoRunsBuilt()));
 
   async function withTwoRuns(work: (store: Store, location: string, hashAfterRun1: Record<string, string>) => Promise<void>): Promise<void> {
     const { copy, hashAfterRun1 } = await twoRunsBuilt();

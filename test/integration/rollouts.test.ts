@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollback } from '../../main/backup/index.js';
 import { evaluateFlag, flagStore, setFlag, unsetFlag } from '../../main/flags/index.js';
 import { rolloutReport } from '../../main/reports/index.js';
@@ -129,6 +129,9 @@ describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend
       });
       return { copy, at };
     })());
+
+  // Built before the first test, under the hook's time limit rather than that test's.
+  beforeAll(async () => void (await seededStore()));
 
   async function withHarness(work: (h: Harness, location: string) => Promise<void>, options?: StoreOptions) {
     const { copy, at } = await seededStore();

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setFlag, unsetFlag } from '../../main/flags/index.js';
 import { addTask, type DeliveredNotification, editTask, Notifier, requireTask, runTask, type ScheduledTask, Scheduler, taskEventView, taskStore, TIMES_COUNTED } from '../../main/scheduler/index.js';
 import type { Store, StoreOptions } from '../../main/store/index.js';
@@ -48,7 +48,10 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
 
   /** A migrated empty database, copied for each test (a fresh PostgreSQL schema's migrations were most of a test's time). */
   let migrated: Promise<() => Promise<string>> | undefined;
-  const withStore = async <T>(work: (store: Store) => Promise<T>, options?: StoreOptions) => withStoreAt(backend, await (await (migrated ??= storeCopies(backend, async () => {})))(), work, options);
+  const migratedCopies = () => (migrated ??= storeCopies(backend, async () => {}));
+  // Built before the first test, under the hook's time limit rather than that test's.
+  beforeAll(async () => void (await migratedCopies()));
+  const withStore = async <T>(work: (store: Store) => Promise<T>, options?: StoreOptions) => withStoreAt(backend, await (await migratedCopies())(), work, options);
 
   function schedulerFor(store: Store, time: ReturnType<typeof manualClock>, runs: string[], notifier?: Notifier) {
     const log: string[] = [];
