@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
 import { setFlag } from '../../main/flags/index.js';
 import { rolloutDetail, startRollout } from '../../main/rollouts/index.js';
@@ -11,8 +11,9 @@ import type { ValidationResult } from '../../shared/validation.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { tester } from '../helpers/callers.js';
 import { waitForCheckpoint } from '../helpers/checkpoints.js';
-import { runCli } from '../helpers/cli.js';
+import { startCli } from '../helpers/cli.js';
 import { arraySource, hearingRecords, stallingSource } from '../helpers/records.js';
+import { storeCopies } from '../helpers/store-copies.js';
 
 const ANOMALOUS: ValidationResult = { verdict: 'anomalous', method: 'test', historySize: 30, anomalies: [] };
 
@@ -38,10 +39,9 @@ async function runWithChangeAtBatch4(
   meanwhile: (other: Store) => Promise<unknown>,
   options: { store?: StoreOptions; location?: string; task?: string; notified?: Notification[]; stopAfterBatch?: number; afterRun?: (store: Store, summary: RunSummary) => Promise<unknown> } = {},
 ): Promise<{ summary: RunSummary; location: string }> {
-  const location = options.location ?? (await backend.freshLocation());
+  const location = options.location ?? (await configuredCopy(backend));
   const store = await backend.open(location, options.store);
   try {
-    if (!options.location) await configure(store);
     const { source, stalled, resume } = stallingSource(hearingRecords(700), 400);
     const notified = options.notified;
     const notifier = notified && new Notifier({ store, channels: [{ name: 'memory', send: async (n) => void notified.push(n) }] });
@@ -66,11 +66,25 @@ async function runWithChangeAtBatch4(
   }
 }
 
+const configured = new Map<TestBackend, Promise<() => Promise<string>>>();
+
+/** A fresh database as configure leaves it: built once per backend and copied (a fresh PostgreSQL schema's migrations were much of a test's time). */
+function configuredCopies(backend: TestBackend): Promise<() => Promise<string>> {
+  if (!configured.has(backend)) configured.set(backend, storeCopies(backend, configure));
+  return configured.get(backend)!;
+}
+
+async function configuredCopy(backend: TestBackend): Promise<string> {
+  return (await configuredCopies(backend))();
+}
+
 const kill = (store: Store, flag: string, operator = 'support-sam', value: string | boolean = false) =>
   setFlag(store, { flag, value, scope: 'kill', reason: 'stop it now', operator });
 
 describe.each(testBackends())('kills that reach a run under way ($name)', (backend) => {
   afterAll(() => backend.cleanup());
+  // Built before the first test, under the hook's time limit rather than that test's.
+  beforeAll(async () => void (await configuredCopies(backend)));
 
   it('a kill of ADAPTIVE_BATCHES keeps later batches at BATCH_SIZE; the run says when, and its stored flags stay those it started with', async () => {
     const { summary, location } = await runWithChangeAtBatch4(backend, (other) => kill(other, 'ADAPTIVE_BATCHES'));
@@ -88,7 +102,7 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
       // Why it was stopped, as the run's detail says it on the CLI and in the console (flagChangeLine).
       expect(flagChangeLine(summary.flagChanges![0]!)).toMatch(/^ADAPTIVE_BATCHES killed by support-sam \(\S+; reason: stop it now\), reached the run before batch 6: /);
       // The same JSON from `runs show --json` and the API's runs.get.
-      const shown = runCli(['runs', 'show', String(summary.runId), '--db', location, '--json']);
+      const shown = await startCli(['runs', 'show', String(summary.runId), '--db', location, '--json']).done;
       expect(shown.code, shown.stderr).toBe(0);
       expect((JSON.parse(shown.stdout) as RunSummary).flagChanges).toEqual(summary.flagChanges);
       const engine = createInProcessEngineHost({ location });
@@ -303,7 +317,7 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
       expect.objectContaining({ flag: 'BLOCK_ON_ANOMALY', killedBy: 'support-sam', at: 'end', batch: null, applied: false, effect: notJudged }),
       expect.objectContaining({ flag: 'NOTIFY_ON_ANOMALY', killedBy: 'support-sam', at: 'end', batch: null, applied: false, effect: notJudged }),
     ]);
-    const shown = runCli(['runs', 'show', String(summary.runId), '--db', location, '--json']);
+    const shown = await startCli(['runs', 'show', String(summary.runId), '--db', location, '--json']).done;
     expect(shown.code, shown.stderr).toBe(0);
     expect(JSON.parse(shown.stdout).flagChanges).toEqual(summary.flagChanges);
     // The failed run's whole JSON is the API's runs.get, its kills included (issue 12).
@@ -354,14 +368,15 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
       await stalled;
       const run = (await store.reports.runs({})).find((r) => r.status === 'running')!;
       const killArgs = ['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'false', '--scope', 'kill', '--reason', 'stop it now', '--operator', 'support-sam', '--db', location, '--json'];
-      const refused = runCli(killArgs);
+      // The run holds the write lock until resume(): the CLI's wait for it (5 s by default) is cut short by the test seam, its refusal the same.
+      const refused = await startCli(killArgs, { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_LOCK_WAIT_MS: '200' }).done;
       expect(refused.code).not.toBe(0);
       expect(JSON.parse(refused.stdout)).toMatchObject({
         error: { code: 'LOCK_HELD', message: expect.stringMatching(new RegExp(`^cannot write now: an update \\(run ${run.runId}\\) .*; nothing was changed$`)), hint: expect.stringMatching(/stop the run/) },
       });
       resume();
       expect((await running).summary).toMatchObject({ mode: 'all-or-nothing', metrics: { added: 700 }, flagChanges: [] });
-      expect(runCli(killArgs).code).toBe(0);
+      expect((await startCli(killArgs).done).code).toBe(0);
       const trail = await store.queries.db.selectFrom('flagEvents').selectAll().where('scope', '=', 'kill').execute();
       expect(trail).toEqual([expect.objectContaining({ flag: 'ENABLE_RECORD_ISOLATION', scope: 'kill', actor: 'support-sam' })]);
     } finally {

@@ -1,13 +1,14 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollback, type RollbackReport, undoJournal } from '../../main/backup/index.js';
 import { runUpdate } from '../../main/engine/index.js';
 import { openSource, type SourceItem } from '../../main/sources/index.js';
 import type { Store } from '../../main/store/index.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { testBackends } from '../helpers/backends.js';
+import { testBackends, withStoreAt } from '../helpers/backends.js';
 import { domainRows, hashDomainRows } from '../helpers/domain-rows.js';
-import { runCli } from '../helpers/cli.js';
+import { startCli } from '../helpers/cli.js';
 import { arraySource } from '../helpers/records.js';
+import { storeCopies } from '../helpers/store-copies.js';
 import { validationHistory } from '../../main/validation/index.js';
 
 async function recordsOf(spec: string): Promise<unknown[]> {
@@ -36,17 +37,33 @@ async function expectError(work: Promise<unknown>, code: string, message: RegExp
 describe.each(testBackends())('rollback on $name', (backend) => {
   afterAll(() => backend.cleanup());
 
-  /** A database after run 1 (1000 hearings) and run 2 (100 changed, 50 added), with the hash between them. */
+  /**
+   * The database after run 1 (1000 hearings) and run 2 (100 changed, 50 added), with the hash between them: built
+   * once and copied for each test (the two runs, and on PostgreSQL the migrations, were most of a test's time).
+   */
+  let twoRuns: Promise<{ copy: () => Promise<string>; hashAfterRun1: Record<string, string> }> | undefined;
+  const twoRunsBuilt = () =>
+    (twoRuns ??= (async () => {
+      let hashAfterRun1: Record<string, string> = {};
+      const copy = await storeCopies(backend, async (store, location) => {
+        const first = await runUpdate({ store, source: arraySource(BASE, 'base') });
+        expect(first.metrics).toMatchObject({ added: 1000 });
+        hashAfterRun1 = hashDomainRows(await domainRows(location));
+        const second = await runUpdate({ store, source: arraySource(REVISED, 'revised'), batchSize: 50 });
+        expect(second.metrics).toMatchObject({ fetched: 1050, added: 50, updated: 100, unchanged: 900, quarantined: 0 });
+        expect(second.runId).toBe(2);
+      });
+      return { copy, hashAfterRun1 };
+    })());
+
+  // Built before the first test, under the hook's time limit rather than that test's.
+  beforeAll(async () => void (await twoRunsBuilt()));
+
   async function withTwoRuns(work: (store: Store, location: string, hashAfterRun1: Record<string, string>) => Promise<void>): Promise<void> {
-    const location = await backend.freshLocation();
+    const { copy, hashAfterRun1 } = await twoRunsBuilt();
+    const location = await copy();
     const store = await backend.open(location);
     try {
-      const first = await runUpdate({ store, source: arraySource(BASE, 'base') });
-      expect(first.metrics).toMatchObject({ added: 1000 });
-      const hashAfterRun1 = hashDomainRows(await domainRows(location));
-      const second = await runUpdate({ store, source: arraySource(REVISED, 'revised'), batchSize: 50 });
-      expect(second.metrics).toMatchObject({ fetched: 1050, added: 50, updated: 100, unchanged: 900, quarantined: 0 });
-      expect(second.runId).toBe(2);
       await work(store, location, hashAfterRun1);
     } finally {
       await store.close();
@@ -76,7 +93,7 @@ describe.each(testBackends())('rollback on $name', (backend) => {
     const location = await backend.freshLocation();
     const store = await backend.open(location);
     try {
-      await runUpdate({ store, source: arraySource(base, 'base') });
+      await runUpdate({ store, source: arraySource(base, 'base'), batchSize: base.length });
       const before = hashDomainRows(await domainRows(location));
       const second = await runUpdate({ store, source: arraySource(revised, 'revised') });
       expect(second.metrics.updated).toBeGreaterThan(2000);
@@ -266,19 +283,22 @@ describe.each(testBackends())('rollback on $name', (backend) => {
 
   it('with skip, when every hearing the run wrote was changed again later, says it undid nothing and exits 4 (its dry run too), not 0', async () => {
     const location = await backend.freshLocation();
-    const update = (spec: string) => expect(runCli(['update', '--db', location, '--source', spec, '--no-snapshot']).code).toBe(0);
-    update('synthetic:seed=5,count=100');
-    update('synthetic:seed=5,count=100,revision=1,changed=10');
-    // Run 3 writes again every hearing run 2 changed (and 10 more).
-    update('synthetic:seed=5,count=100,revision=2,changed=10');
+    // The three updates in-process (the CLI under test here is rollback's): each a CLI start less.
+    await withStoreAt(backend, location, async (store) => {
+      for (const spec of ['synthetic:seed=5,count=100', 'synthetic:seed=5,count=100,revision=1,changed=10', 'synthetic:seed=5,count=100,revision=2,changed=10']) {
+        // Run 3 writes again every hearing run 2 changed (and 10 more).
+        expect((await runUpdate({ store, source: await openSource(spec) })).status).toBe('success');
+      }
+    });
     const before = hashDomainRows(await domainRows(location));
     const args = ['rollback', '--db', location, '--run', '2', '--on-conflict', 'skip'];
 
-    const preview = runCli([...args, '--dry-run']);
+    const cli = (argv: string[]) => startCli(argv).done;
+    const preview = await cli([...args, '--dry-run']);
     expect(preview.code, preview.stderr).toBe(4);
     expect(preview.stdout).toMatch(/^dry run: rolling back run 2 would undo nothing: all 10 hearings it wrote were changed again later \(by run 3\)/);
 
-    const done = runCli([...args, '--reason', 'wrong revision', '--json']);
+    const done = await cli([...args, '--reason', 'wrong revision', '--json']);
     expect(done.code, done.stderr).toBe(4);
     const report = JSON.parse(done.stdout) as RollbackReport;
     expect(report.counts).toMatchObject({ restored: 0, deleted: 0, skipped: 10, forced: 0, createdRowsDeleted: 0 });
@@ -286,7 +306,7 @@ describe.each(testBackends())('rollback on $name', (backend) => {
     expect(hashDomainRows(await domainRows(location))).toEqual(before);
 
     // One undone hearing is a rollback that did something: exit 0 as before.
-    expect(runCli(['rollback', '--db', location, '--run', '3', '--on-conflict', 'skip', '--reason', 'undo the later one']).code).toBe(0);
+    expect((await cli(['rollback', '--db', location, '--run', '3', '--on-conflict', 'skip', '--reason', 'undo the later one'])).code).toBe(0);
   });
 
   it('refuses clearly: a run that does not exist, a batch it does not have, bad arguments', async () => {

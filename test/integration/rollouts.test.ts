@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollback } from '../../main/backup/index.js';
 import { evaluateFlag, flagStore, setFlag, unsetFlag } from '../../main/flags/index.js';
 import { rolloutReport } from '../../main/reports/index.js';
@@ -9,6 +9,7 @@ import type { Store, StoreOptions } from '../../main/store/index.js';
 import { rolloutStartInputSchema, type RolloutStartInput } from '../../shared/api-rollouts.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
 import { hearingRecords } from '../helpers/records.js';
+import { storeCopies } from '../helpers/store-copies.js';
 
 const FLAG = 'ENABLE_BATCH_PROCESSING';
 const CANARY = 'canary-feed';
@@ -116,12 +117,28 @@ async function expectPausedAndReverted(h: Harness, rolloutId: number, breachingR
 describe.each(testBackends())('guarded rollouts on $name', (backend: TestBackend) => {
   afterAll(() => backend.cleanup());
 
+  /** Every test's database as seedTasks leaves it, built once and copied (its migrations and three runs were most of a test's time), and the clock's time then. */
+  let seeded: Promise<{ copy: () => Promise<string>; at: string }> | undefined;
+  const seededStore = () =>
+    (seeded ??= (async () => {
+      let at = '';
+      const copy = await storeCopies(backend, async (store) => {
+        const h = harness(store, manualClock('2026-06-01T00:00:00Z'));
+        await seedTasks(h);
+        at = h.time.clock().toISOString();
+      });
+      return { copy, at };
+    })());
+
+  // Built before the first test, under the hook's time limit rather than that test's.
+  beforeAll(async () => void (await seededStore()));
+
   async function withHarness(work: (h: Harness, location: string) => Promise<void>, options?: StoreOptions) {
-    const location = await backend.freshLocation();
+    const { copy, at } = await seededStore();
+    const location = await copy();
     const store = await backend.open(location, options);
     try {
-      const h = harness(store, manualClock('2026-06-01T00:00:00Z'));
-      await seedTasks(h);
+      const h = harness(store, manualClock(at));
       await work(h, location);
     } finally {
       await store.close();

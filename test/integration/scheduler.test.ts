@@ -1,11 +1,12 @@
 import os from 'node:os';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setFlag, unsetFlag } from '../../main/flags/index.js';
 import { addTask, type DeliveredNotification, editTask, Notifier, requireTask, runTask, type ScheduledTask, Scheduler, taskEventView, taskStore, TIMES_COUNTED } from '../../main/scheduler/index.js';
 import type { Store, StoreOptions } from '../../main/store/index.js';
 import type { RecordSource } from '../../main/sources/index.js';
 import type { RunSummary } from '../../shared/run.js';
-import { testBackends, withFreshStore } from '../helpers/backends.js';
+import { testBackends, withStoreAt } from '../helpers/backends.js';
+import { storeCopies } from '../helpers/store-copies.js';
 import { refuseInserts } from '../helpers/refuse-inserts.js';
 import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
 import { startCli } from '../helpers/cli.js';
@@ -45,7 +46,12 @@ async function congressTaskInterrupted(store: Store, server: FakeCongress) {
 describe.each(testBackends())('scheduler on $name', (backend) => {
   afterAll(() => backend.cleanup());
 
-  const withStore = <T>(work: (store: Store) => Promise<T>, options?: StoreOptions) => withFreshStore(backend, work, options);
+  /** A migrated empty database, copied for each test (a fresh PostgreSQL schema's migrations were most of a test's time). */
+  let migrated: Promise<() => Promise<string>> | undefined;
+  const migratedCopies = () => (migrated ??= storeCopies(backend, async () => {}));
+  // Built before the first test, under the hook's time limit rather than that test's.
+  beforeAll(async () => void (await migratedCopies()));
+  const withStore = async <T>(work: (store: Store) => Promise<T>, options?: StoreOptions) => withStoreAt(backend, await (await migratedCopies())(), work, options);
 
   function schedulerFor(store: Store, time: ReturnType<typeof manualClock>, runs: string[], notifier?: Notifier) {
     const log: string[] = [];
@@ -139,7 +145,10 @@ describe.each(testBackends())('scheduler on $name', (backend) => {
       expect(code, stderr).toBe(0);
       const report = JSON.parse(stdout) as { entries: { outcome: string; scheduledFor: string }[]; missed: unknown[] };
       expect(report.missed).toEqual([expect.objectContaining({ task: 'minutely', count: TIMES_COUNTED, moreThanCount: true, first: new Date(added.getTime() + 50_000).toISOString() })]);
-      expect(report.entries).toMatchObject([{ outcome: 'ran' }]);
+      // One run. A run that went on past the next minute (a loaded machine: the flake seen once) skips that minute
+      // after it, saying so: never a second run, never a second "missed" report.
+      expect(report.entries[0]).toMatchObject({ outcome: 'ran' });
+      expect(report.entries.slice(1)).toEqual(report.entries.length > 1 ? [expect.objectContaining({ outcome: 'skipped', reason: expect.stringMatching(/^the previous run of this task was still going at /) })] : []);
       expect(stderr).toContain(`task minutely missed more than ${TIMES_COUNTED} scheduled runs`);
       expect((await store.listRuns({})).map((run) => [run.task, run.status])).toEqual([['minutely', 'success']]);
     } finally {
