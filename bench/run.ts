@@ -105,3 +105,10 @@ if (process.env.GATEHOUSE_BENCH_LARGE_DB !== '0') {
   const { formatLargeDb, measureUpdateOnLargeDb } = await import('./update-on-large-db.js');
   console.log(`\n${formatLargeDb(await measureUpdateOnLargeDb(Number(process.env.GATEHOUSE_BENCH_LARGE_DB ?? 200_000)))}`);
 }
+
+// The CLI's cold start (--help, runs list on SQLite, flags list on PostgreSQL) beside a bare `node -e 0`:
+// every command, cron line and test call pays it. GATEHOUSE_BENCH_CLI_START=0 skips it.
+if (process.env.GATEHOUSE_BENCH_CLI_START !== '0') {
+  const { formatCliStart, measureCliStart } = await import('./cli-start.js');
+  console.log(`\n${formatCliStart(await measureCliStart())}`);
+}

@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/main/cli.js';
+// The bundled CLI (scripts/bundle-cli.mjs, part of `npm run build`): one file per command starts far faster than dist/main's modules.
+import '../dist/cli/cli.js';

@@ -104,9 +104,13 @@ function startElectron(binary) {
 
 async function startBrowserMode() {
   const port = await choosePort();
-  const cli = path.join(root, 'dist/main/cli.js');
+  // bin/gatehouse.js runs the bundle of tsc's output (scripts/bundle-cli.mjs).
+  const cli = path.join(root, 'dist/cli/cli.js');
   // tsc exits non-zero on any type error but still emits; the CLI file is what matters here.
-  if (isStale(cli, 'main', 'shared')) build('the command line (tsc)', npx, ['tsc', '-p', 'tsconfig.json']);
+  if (isStale(cli, 'main', 'shared')) {
+    build('the command line (tsc)', npx, ['tsc', '-p', 'tsconfig.json']);
+    build('the command line (bundle)', process.execPath, [path.join(root, 'scripts/bundle-cli.mjs')]);
+  }
   if (!fs.existsSync(cli)) fail('could not build the CLI (npm run build)', 1);
   if (isStale(path.join(root, 'renderer/dist/index.html'), 'renderer/src', 'shared') && !build('the console (vite)', npx, ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'])) process.exit(1);
   const dataFolder = process.env.GATEHOUSE_DATA ?? path.join(os.homedir(), '.gatehouse');

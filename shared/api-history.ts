@@ -3,7 +3,7 @@
  * in the charts — flag changes, rollouts, rollbacks, restores and anomaly reviews — as time-stamped
  * markers. Built from the audit each folder already keeps; nothing here is written.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { instantSchema } from './instant.js';
 
 /** `rollout` is the slot main/rollouts fills with its decisions (stage moves, auto-reverts). */

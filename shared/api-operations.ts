@@ -3,7 +3,7 @@
  * rollback, console settings). Kept beside api.ts so the method table stays readable; the shapes
  * mirror what main/flags, main/scheduler, main/reports and main/backup return.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Surface } from './errors.js';
 import { lookbackDaysSchema } from './lookback.js';
 import { formatCount } from './plural.js';

@@ -3,7 +3,7 @@
  * guardrails it checks after every run and the ledger of its decisions. Kept beside api.ts like
  * the other groups; the CLI parses its options with these same schemas.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { flagValueSchema } from './api-operations.js';
 import { scheduledTaskNameSchema } from './task-name.js';
 import { reasonSchema as reason, withoutControlCharacters } from './text-rules.js';

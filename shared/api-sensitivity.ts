@@ -3,7 +3,7 @@
  * force, a what-if of new ones over the stored runs and trial cases, saving a new version, and the
  * versions' audit trail. The shapes mirror main/validation/sensitivity.ts and what-if.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { sensitivitySettingsSchema, type SensitivitySettings } from './validation.js';
 import { notJudgedWhy } from './api-validation.js';
 import { counted } from './plural.js';

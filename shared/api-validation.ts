@@ -3,7 +3,7 @@
  * bands, anomalies and operator feedback, held runs, staging trials and their report. The shapes
  * mirror what main/validation, main/trials and main/reports return.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ERROR_CODES } from './errors.js';
 import { counted } from './plural.js';
 import { RUN_STATUSES } from './run.js';

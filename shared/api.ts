@@ -3,7 +3,7 @@
  * output. IPC (main/electron), HTTP (`gatehouse serve`) and the renderer's client all use this
  * table, so adding a method is one entry here plus its handler in main/api/.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ERROR_CODES, type ErrorPayload } from './errors.js';
 import { quarantineEntrySchema } from './record.js';
 import { batchRecordSchema, batchSeqSchema, batchSizeSchema, RUN_MODES, RUN_STATUSES, runListRowSchema, runMetricsSchema, runSummarySchema, runWaitSchema, type RunEvent } from './run.js';

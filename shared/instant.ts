@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const CALENDAR_START = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2}))?)?/;
 const TRAILING_ZONE = /(Z|[+-]\d{2}(?::?\d{2})?)$/i;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Days of updates a Congress.gov run lists when none are given. */
 export const DEFAULT_LOOKBACK_DAYS = 7;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The Congress.gov committee-meeting vocabulary (DESIGN §3). */
 export const CHAMBERS = ['House', 'Senate', 'NoChamber'] as const;

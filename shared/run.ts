@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { counted, formatCount } from './plural.js';
 import { validationResultSchema } from './validation.js';
 

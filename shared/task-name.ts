@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { withoutControlCharacters } from './text-rules.js';
 
 /**

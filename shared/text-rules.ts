@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { controlCharacterProblem, type ControlCharacterRule } from './record.js';
 
 /**

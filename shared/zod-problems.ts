@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** The first problem zod found, as one line a person can fix ("history[3].metrics.fetched: ..."). */
 export function describeZodError(error: z.ZodError, within = ''): string {

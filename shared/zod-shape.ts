@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** The parts of a zod 4 schema's definition read here (zod keeps them under `_zod.def`). */
 export type Def = {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatehouseError, toErrorPayload, type ErrorCode } from '../../shared/errors.js';
 import { API_METHODS, isApiMethod, type ApiCaller, type ApiHandlers, type ApiMethod, type ApiResult } from '../../shared/api.js';
 import { redactSecrets } from '../../shared/redact.js';

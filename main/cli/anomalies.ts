@@ -1,13 +1,18 @@
 import type { Command } from 'commander';
 import { anomaliesListInputSchema, anomaliesMarkInputSchema, anomaliesMarkManyInputSchema, runsAcceptInputSchema } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
-import { anomalyMessages } from '../../shared/validation.js';
-import { actorName } from '../flags/index.js';
-import { acceptHeldRun, ANOMALY_REVIEWS, backtest, EXPECTED_REASON_KINDS, listAnomalousRuns, markAnomalies, markAnomaly } from '../validation/index.js';
+import { ANOMALY_REVIEWS, anomalyMessages, EXPECTED_REASON_KINDS } from '../../shared/validation.js';
 import { withStore } from './database.js';
 import { collectRepeated, parseOptions, POSITIONAL_IDS, withOperator } from './input.js';
 import { printApiJson, printJson, printTable } from './output.js';
 import { counted } from '../../shared/plural.js';
+
+/**
+ * The validator and the flags are loaded when a command runs, not when it is registered: `runs list`
+ * registers `runs accept` beside it and should not compile the engine to start (bench/cli-start.ts).
+ */
+const validation = () => import('../validation/index.js');
+const flagsModule = () => import('../flags/index.js');
 
 interface CommonFlags {
   db?: string;
@@ -28,7 +33,7 @@ export function registerAnomaliesCommands(program: Command): void {
     .action(async (flags: CommonFlags & { open?: boolean; limit?: string; after?: string }) => {
       const query = parseOptions(anomaliesListInputSchema, { open: flags.open ?? false, limit: flags.limit, after: flags.after });
       // Through withStore, as every other command: a read the database refused (a statement the server canceled) was an "unexpected error", exit 1.
-      const list = await withStore(flags.db, (store) => listAnomalousRuns(store, query));
+      const list = await withStore(flags.db, async (store) => (await validation()).listAnomalousRuns(store, query));
       if (flags.json) return printApiJson('anomalies.list', list);
       printTable(
         ['run', 'task', 'status', 'started', 'runs', 'last run', 'review', 'anomalies'],
@@ -54,7 +59,7 @@ export function registerAnomaliesCommands(program: Command): void {
         { runId: flags.run, as: flags.as, reasonKind: flags.reasonKind, reason: flags.reason, operator: flags.operator, expectedReviewId },
         { runId: '--run', expectedReviewId: '--expect-review' },
       );
-      const review = await withStore(flags.db, (store) => markAnomaly(store, { runId, ...mark, operator: actorName(mark.operator) }));
+      const review = await withStore(flags.db, async (store) => (await validation()).markAnomaly(store, { runId, ...mark, operator: (await flagsModule()).actorName(mark.operator) }));
       if (flags.json) return printApiJson('anomalies.mark', review);
       const effect = review.action === 'confirmed' ? 'it leaves the training history' : 'it stays in the training history';
       process.stdout.write(`run ${runId} marked ${review.action}${review.reasonKind ? ` (${review.reasonKind})` : ''}: ${effect}\n`);
@@ -94,7 +99,7 @@ function registerMarkManyCommand(anomalies: Command): void {
         { runIds: flags.run?.join(','), as: flags.as, reasonKind: flags.reasonKind, reason: flags.reason, operator: flags.operator, expectedReviews },
         { runIds: '--run', expectedReviews: '--expect-review' },
       );
-      const reviews = await withStore(flags.db, (store) => markAnomalies(store, { runIds, ...mark, expected, operator: actorName(mark.operator) }));
+      const reviews = await withStore(flags.db, async (store) => (await validation()).markAnomalies(store, { runIds, ...mark, expected, operator: (await flagsModule()).actorName(mark.operator) }));
       if (flags.json) return printApiJson('anomalies.markMany', { reviews });
       const effect = mark.as === 'confirmed' ? 'they leave the training history' : 'they stay in the training history';
       process.stdout.write(`${counted(reviews.length, 'run')} marked ${mark.as}${mark.reasonKind ? ` (${mark.reasonKind})` : ''} (${reviews.map((r) => r.runId).join(', ')}): ${effect}\n`);
@@ -112,7 +117,7 @@ export function registerAcceptCommand(runs: Command): void {
     .option('--json', 'print JSON')
     .action(async (runIdText: string, flags: CommonFlags & { reason: string; operator?: string }) => {
       const { runId, reason, operator } = parseOptions(withOperator(runsAcceptInputSchema), { runId: runIdText, reason: flags.reason, operator: flags.operator }, POSITIONAL_IDS);
-      const accepted = await withStore(flags.db, (store) => acceptHeldRun(store, { runId, reason, operator: actorName(operator) }));
+      const accepted = await withStore(flags.db, async (store) => (await validation()).acceptHeldRun(store, { runId, reason, operator: (await flagsModule()).actorName(operator) }));
       if (flags.json) return printApiJson('runs.accept', { runId, status: accepted.status, review: accepted.review });
       process.stdout.write(`run ${runId} accepted: now ${accepted.status}\n`);
     });
@@ -127,7 +132,7 @@ export function registerBacktestCommand(program: Command): void {
     .option('--all', 'list every judged run, not only those that would have alerted')
     .option('--json', 'print JSON')
     .action(async (flags: CommonFlags & { all?: boolean }) => {
-      const report = await withStore(flags.db, (store) => backtest(store, { all: flags.all ?? false }));
+      const report = await withStore(flags.db, async (store) => (await validation()).backtest(store, { all: flags.all ?? false }));
       if (flags.json) return printJson(report);
       process.stdout.write(
         `${report.runsJudged} runs judged: ${report.alerted} would have alerted, ${report.ok} ok, ${report.insufficientHistory} with too little history\n`,

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import { GatehouseError } from '../../shared/errors.js';
 import { redactConnectionString } from '../../shared/redact.js';
 import type { RunEvent } from '../../shared/run.js';
-import { busyWriteRefusal, environmentFailure } from '../engine/index.js';
 import { DatabaseGone, holdForGood, openStore, type Store, type StoreOptions } from '../store/index.js';
 
 /** `--db` wins; otherwise GATEHOUSE_DB. */
@@ -171,6 +170,8 @@ export async function withStore<T>(db: string | undefined, work: (store: Store) 
   } catch (error) {
     // A restore or rollback has no interrupted run to resume: the command is asked again once its file is back.
     if (error instanceof DatabaseGone) throw error.forCommand();
+    // Loaded only on this path: a read-only command should not compile the engine to start (bench/cli-start.ts).
+    const { busyWriteRefusal, environmentFailure } = await import('../engine/index.js');
     throw await busyWriteRefusal(store, environmentFailure(store, error));
   } finally {
     await store.close();

@@ -19,7 +19,6 @@ import { parseOptions, POSITIONAL_IDS, withOperator } from './input.js';
 import { printApiJson, printJson, printTable } from './output.js';
 import { type FlagEvent, flagStore } from '../flags/index.js';
 import type { Store } from '../store/index.js';
-import { requireKnownTask } from '../validation/index.js';
 
 /**
  * A value stored for a task nobody has scheduled or run (a kill switch aimed at "task:daly") is
@@ -30,7 +29,8 @@ async function warnOfUnknownTask(store: Store, scope: string | undefined): Promi
   const task = taskOfScope(parseScope(scope));
   if (task === null) return;
   try {
-    await requireKnownTask(store, task);
+    // Loaded only for a named task: listing flags should not compile the validator to start (bench/cli-start.ts).
+    await (await import('../validation/index.js')).requireKnownTask(store, task);
   } catch (error) {
     if (!(error instanceof GatehouseError) || error.code !== 'NOT_FOUND') throw error;
     process.stderr.write(`warning: ${error.message}: the value is stored, and governs only runs started with --task ${task}\n`);

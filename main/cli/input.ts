@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { operatorNameSchema } from '../../shared/api.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { core, fieldAt, ruleFor, ruleOf, type Def } from '../../shared/zod-shape.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { noControlWarning, ROLLOUT_STAGES, rolloutActInputSchema, rolloutDecideInputSchema, rolloutStartInputSchema, rolloutsGetInputSchema, rolloutsListInputSchema, type GuardrailResult, type RolloutDetail, type RolloutView } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { counted } from '../../shared/plural.js';

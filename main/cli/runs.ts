@@ -1,15 +1,14 @@
 import type { Command } from 'commander';
 import { API_METHODS, quarantineListInputSchema, runsListInputSchema } from '../../shared/api.js';
-import { withRollbackRefusals } from '../backup/index.js';
-import { runDetail } from '../engine/index.js';
-import { withTaskResume } from '../scheduler/index.js';
-import { requireKnownTask } from '../validation/index.js';
 import { registerAcceptCommand } from './anomalies.js';
 import { withStore } from './database.js';
 import { reasonsText, RUN_STATUSES, shownStatus, withStatusReasons } from '../../shared/run.js';
 import { VERDICTS } from '../../shared/validation.js';
 import { parseOptions, POSITIONAL_IDS } from './input.js';
 import { printApiJson, printJson, printTable } from './output.js';
+
+/** Loaded when a command runs: listing runs should not compile the engine, scheduler and backups to start (bench/cli-start.ts). */
+const validation = () => import('../validation/index.js');
 
 const runsGetInputSchema = API_METHODS['runs.get'].input;
 
@@ -41,7 +40,7 @@ export function registerRunsCommands(program: Command): void {
       const query = parseOptions(runsListInputSchema, options);
       return withStore(db, async (store) => {
         // As the API's runs.list: a mistyped task is an error, not "no runs".
-        if (query.task) await requireKnownTask(store, query.task);
+        if (query.task) await (await validation()).requireKnownTask(store, query.task);
         const list = (await store.listRuns(query)).map(withStatusReasons);
         if (json) return printApiJson('runs.list', list);
         printTable(
@@ -58,6 +57,7 @@ export function registerRunsCommands(program: Command): void {
     .action((runIdText: string, flags: ListFlags) => {
       const { runId } = parseOptions(runsGetInputSchema, { runId: runIdText }, POSITIONAL_IDS);
       return withStore(flags.db, async (store) => {
+        const [{ runDetail }, { withRollbackRefusals }, { withTaskResume }] = await Promise.all([import('../engine/index.js'), import('../backup/index.js'), import('../scheduler/index.js')]);
         const run = await withTaskResume(store, await withRollbackRefusals(store, await runDetail(store, runId, 'cli'), 'cli'));
         if (flags.json) return printApiJson('runs.get', run);
         const { batchList, ...summary } = run;

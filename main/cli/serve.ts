@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { applyCongressApiKey, consoleNotifier, createApi, createWorkerEngineHost, memoryPreferences, notifyRunOutcomes, openConsoleStore, seedDemoDatabase, startHttpServer } from '../api/index.js';
 import { databaseOption } from './database.js';
 import { cliLog } from './notifier.js';

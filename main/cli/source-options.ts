@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatehouseError } from '../../shared/errors.js';
 import { CONGRESS_API_KEY_VARIABLE, DEFAULT_MAX_WAIT_PER_REQUEST_MS, type SourceOptions } from '../sources/index.js';
 import { parseOptions } from './input.js';

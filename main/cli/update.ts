@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { runsResumeInputSchema, startRunInputSchema } from '../../shared/api.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { formatCount } from '../../shared/plural.js';

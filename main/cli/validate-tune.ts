@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { API_METHODS } from '../../shared/api.js';
 import { describeSensitivity, sensitivityTuneSchema, trialCasesText, type SensitivityWhatIfView } from '../../shared/api-sensitivity.js';
 import { SENSITIVITY_METRICS, sensitivitySettingsSchema, sensitivityValueSchema, type SensitivitySettings } from '../../shared/validation.js';

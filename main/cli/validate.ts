@@ -3,7 +3,7 @@ import { fstatSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatehouseError } from '../../shared/errors.js';
 import { firstRepeatedKey, parseJsonNotingRepeatedKeys, type RepeatedKeys } from '../../shared/json-repeated-keys.js';
 import { sensitivityTaskInputSchema } from '../../shared/api-sensitivity.js';

@@ -10,7 +10,7 @@ import {
 } from '../../shared/api-rollouts.js';
 import { GatehouseError } from '../../shared/errors.js';
 import type { RunSummary } from '../../shared/run.js';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Notification, Notifier } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import { applyStageFlags, killedFlags, overriddenFlags, revertRolloutFlags, type OverriddenFlag } from './flags.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { z } from 'zod';
+import * as z from 'zod';
 import { snapshotSchema } from '../../../shared/api-operations.js';
 import { GatehouseError } from '../../../shared/errors.js';
 import { escapeRegExp } from '../../../shared/redact.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { sensitivityTaskInputSchema } from '../../../shared/api-sensitivity.js';
 import { zonelessAsUtc } from '../../../shared/instant.js';
 import { firstRepeatedKey, parseJsonNotingRepeatedKeys, type RepeatedKeys } from '../../../shared/json-repeated-keys.js';
