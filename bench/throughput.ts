@@ -6,12 +6,12 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { median } from 'simple-statistics';
 import { runUpdate } from '../main/engine/index.js';
-import type { RecordSource, SourceItem } from '../main/sources/index.js';
+import type { SourceItem } from '../main/sources/index.js';
 import { eventIdFor } from '../main/sources/synthetic-hearing.js';
 import { openStore, type StoreOptions } from '../main/store/index.js';
 import { connectionConfig, parsePostgresTarget } from '../main/store/postgres/target.js';
 import { DEFAULT_BATCH_CEILING, DEFAULT_BATCH_SIZE, type RunMode } from '../shared/run.js';
-import { floorHearingsOf, syntheticItems, writePostgresFloor, writeSqliteFloor, type FloorHearing } from './floors.js';
+import { floorHearingsOf, preReadSource, syntheticItems, writePostgresFloor, writeSqliteFloor, type FloorHearing } from './floors.js';
 
 /**
  * Issue 12's throughput sweep: fixed batch sizes, adaptive batches, all-or-nothing and 1 % bad
@@ -139,22 +139,6 @@ interface EngineCase {
   batchCeiling: number | null;
   commitEvery: number | null;
   dirty?: boolean;
-}
-
-/**
- * The engine reads records already generated, as the floor writes rows from records generated before
- * its clock: making up synthetic hearings is the bench's work, not the engine's (≈ 15 % of a 100k
- * run here). Record rules, hashing, classification, writes, journal, checkpoints and reconciliation
- * all stay on the engine's clock.
- */
-function preReadSource(items: readonly SourceItem[]): RecordSource {
-  return {
-    description: `${items.length} synthetic records, read before the clock`,
-    expectedCount: items.length,
-    async *items(options = {}) {
-      for (let index = options.skip ?? 0; index < items.length; index++) yield items[index]!;
-    },
-  };
 }
 
 async function measureEngine(backend: BenchBackend, options: SweepOptions, items: readonly SourceItem[], run: EngineCase): Promise<Measured> {

@@ -13,85 +13,139 @@ import { EarlyWindowEnd, inWindows, yieldToEventLoop } from './windows.js';
 /** Unchanged or rejected records are checkpointed at least this often even when nothing changes. */
 const CHECKPOINT_EVERY_ITEMS = 2_000;
 
+/** What runBatches needs of the run beyond its context, planner and committer. */
+type BatchRunOptions = Execution & {
+  windowSize: number;
+  sizes: BatchSizes;
+  signal?: AbortSignal;
+  recordsHandled: boolean;
+  betweenBatches?: UpdateOptions['betweenBatches'];
+  stopAsked?: UpdateOptions['stopAsked'];
+  resumed: boolean;
+};
+
 /**
  * Returns false when a stop request ended the run between batches. A re-listed source (Congress.gov:
  * `recordsHandled`) paid a request for every item of the window it handed over, and its resume skips
  * by key what the batches handled: a stop commits the rest of that window first. Other sources stop
  * at once; their resume reads again from the last checkpoint's position.
  */
-export async function runBatches(
-  context: RunContext,
-  planner: RunPlanner,
-  committer: BatchCommitter,
-  items: AsyncIterable<SourceItem>,
-  run: Execution & { windowSize: number; sizes: BatchSizes; signal?: AbortSignal; recordsHandled: boolean; betweenBatches?: UpdateOptions['betweenBatches']; stopAsked?: UpdateOptions['stopAsked']; resumed: boolean },
-): Promise<boolean> {
-  // A re-listed source's item keys, by position, for the window being planned: each batch notes those it handled.
-  const keyAt = run.recordsHandled ? new Map<number, string>() : null;
-  const stopRequested = () => run.signal?.aborted === true;
-  const stopsAtOnce = () => stopRequested() && !run.recordsHandled;
-  let pending = new PendingBatch();
+export async function runBatches(context: RunContext, planner: RunPlanner, committer: BatchCommitter, items: AsyncIterable<SourceItem>, run: BatchRunOptions): Promise<boolean> {
+  return new BatchRun(context, planner, committer, run).through(items);
+}
+
+/** One batch run's loop: windows read, planned, gathered into batches and committed at their boundaries. */
+class BatchRun {
+  /** A re-listed source's item keys, by position, for the window being planned: each batch notes those it handled. */
+  private readonly keyAt: Map<number, string> | null;
+  private pending = new PendingBatch();
+  /** A stop asked while the source is slow (StopWatch) ends the window there (null: no stop is watched for). */
+  private readonly early: EarlyWindowEnd | null;
+
+  constructor(
+    private readonly context: RunContext,
+    private readonly planner: RunPlanner,
+    private readonly committer: BatchCommitter,
+    private readonly run: BatchRunOptions,
+  ) {
+    this.keyAt = run.recordsHandled ? new Map<number, string>() : null;
+    this.early = run.stopAsked ? new EarlyWindowEnd() : null;
+  }
+
+  async through(items: AsyncIterable<SourceItem>): Promise<boolean> {
+    const { run, early } = this;
+    // A resumed run goes on from the boundary after its last committed batch: what a kill placed while
+    // it was interrupted reaches there, and is recorded on the run, before the first batch it writes now.
+    if (run.resumed) await this.readSettingsAtNextBoundary();
+    // A stop asked while the source is slow ends the window there: what it planned is committed as a
+    // batch, and the boundary after it reads the flags as every boundary does.
+    const watch = early && new StopWatch(() => !this.stopRequested() && run.stopAsked!(), () => early.ask());
+    try {
+      return await this.batchesOf(committedBeforeSourceFailure(inWindows(items, run.windowSize, early ?? undefined), () => this.flush()));
+    } finally {
+      watch?.stop();
+      early?.reached();
+    }
+  }
+
+  private async batchesOf(windows: AsyncIterable<SourceItem[]>): Promise<boolean> {
+    for await (const window of windows) {
+      if (this.stopsAtOnce()) return false;
+      if (!(await this.planWindow(window))) return false;
+      if (this.pending.changes.length === 0 && this.pending.size >= CHECKPOINT_EVERY_ITEMS) await this.flush();
+      if (this.early?.isAsked()) await this.boundaryNow();
+      this.emitProgress();
+      if (this.stopRequested()) break;
+    }
+    if (this.stopsAtOnce()) return false;
+    await this.flush();
+    return !this.stopRequested();
+  }
+
+  /** Plans the window's items not yet in a batch, committing each batch as it fills; false when a stop ended the run at a boundary. */
+  private async planWindow(window: SourceItem[]): Promise<boolean> {
+    const { context, keyAt, run } = this;
+    const fresh = window.filter((item) => !context.state.doneInBatch.has(item.position));
+    if (keyAt) {
+      keyAt.clear();
+      for (const item of fresh) if (item.key !== undefined) keyAt.set(item.position, item.key);
+    }
+    for (const item of await this.planner.plan(fresh)) {
+      this.pending.add(item);
+      const key = keyAt?.get(item.position);
+      if (key !== undefined) this.pending.handled.push(key);
+      if (this.pending.changes.length >= run.sizes.next) {
+        await this.flush();
+        await yieldToEventLoop();
+        if (this.stopsAtOnce()) return false;
+      }
+    }
+    return true;
+  }
+
   /** Commits what is pending; true when that reached a batch boundary (and read the flags there). */
-  const flush = async (): Promise<boolean> => {
+  private async flush(): Promise<boolean> {
+    const { context, committer, run } = this;
+    const pending = this.pending;
     if (pending.size === 0 && context.state.openBatch === null) return false;
     const batch = pending.changes.length === 0 ? await committer.checkpointWithoutChanges(pending) : await committer.commit(pending);
     if (batch) {
       run.sizes.after(batch.status);
       run.emit({ type: 'batch-finished', runId: run.runId, batch, metrics: { ...context.state.metrics } });
-      applySettings(await run.betweenBatches?.(run.runId, batch.seq + 1));
+      this.applySettings(await run.betweenBatches?.(run.runId, batch.seq + 1));
     }
-    pending = new PendingBatch();
+    this.pending = new PendingBatch();
     return batch !== null;
-  };
-  function applySettings(settings: BatchSettings | null | undefined): void {
-    if (!settings) return;
-    context.isolate = settings.isolate;
-    run.sizes.limitTo(settings.batchCeiling);
-  }
-  // A resumed run goes on from the boundary after its last committed batch: what a kill placed while
-  // it was interrupted reaches there, and is recorded on the run, before the first batch it writes now.
-  if (run.resumed) applySettings(await run.betweenBatches?.(run.runId, context.state.batchSeq + 1));
-  // A stop asked while the source is slow (StopWatch) ends the window there: what it planned is
-  // committed as a batch, and the boundary after it reads the flags as every boundary does.
-  const early = run.stopAsked ? new EarlyWindowEnd() : null;
-  const watch = early && new StopWatch(() => !stopRequested() && run.stopAsked!(), () => early.ask());
-  const boundaryNow = async () => {
-    if (!(await flush())) applySettings(await run.betweenBatches?.(run.runId, context.state.batchSeq + 1));
-    early?.reached();
-  };
-  try {
-    return await batchesOf(committedBeforeSourceFailure(inWindows(items, run.windowSize, early ?? undefined), flush));
-  } finally {
-    watch?.stop();
-    early?.reached();
   }
 
-  async function batchesOf(windows: AsyncIterable<SourceItem[]>): Promise<boolean> {
-    for await (const window of windows) {
-      if (stopsAtOnce()) return false;
-      const fresh = window.filter((item) => !context.state.doneInBatch.has(item.position));
-      if (keyAt) {
-        keyAt.clear();
-        for (const item of fresh) if (item.key !== undefined) keyAt.set(item.position, item.key);
-      }
-      for (const item of await planner.plan(fresh)) {
-        pending.add(item);
-        const key = keyAt?.get(item.position);
-        if (key !== undefined) pending.handled.push(key);
-        if (pending.changes.length >= run.sizes.next) {
-          await flush();
-          await yieldToEventLoop();
-          if (stopsAtOnce()) return false;
-        }
-      }
-      if (pending.changes.length === 0 && pending.size >= CHECKPOINT_EVERY_ITEMS) await flush();
-      if (early?.isAsked()) await boundaryNow();
-      run.emit({ type: 'progress', runId: run.runId, metrics: { ...context.state.metrics }, elapsedMs: run.clock().getTime() - run.startedAt.getTime() });
-      if (stopRequested()) break;
-    }
-    if (stopsAtOnce()) return false;
-    await flush();
-    return !stopRequested();
+  /** The boundary an early window end asked for: the batch so far committed, or the flags read with nothing to commit. */
+  private async boundaryNow(): Promise<void> {
+    if (!(await this.flush())) await this.readSettingsAtNextBoundary();
+    this.early?.reached();
+  }
+
+  private async readSettingsAtNextBoundary(): Promise<void> {
+    this.applySettings(await this.run.betweenBatches?.(this.run.runId, this.context.state.batchSeq + 1));
+  }
+
+  private applySettings(settings: BatchSettings | null | undefined): void {
+    if (!settings) return;
+    this.context.isolate = settings.isolate;
+    this.run.sizes.limitTo(settings.batchCeiling);
+  }
+
+  private emitProgress(): void {
+    const { run } = this;
+    run.emit({ type: 'progress', runId: run.runId, metrics: { ...this.context.state.metrics }, elapsedMs: run.clock().getTime() - run.startedAt.getTime() });
+  }
+
+  private stopRequested(): boolean {
+    return this.run.signal?.aborted === true;
+  }
+
+  /** A stop the run obeys at once: a re-listed source's window is committed first (runBatches). */
+  private stopsAtOnce(): boolean {
+    return this.stopRequested() && !this.run.recordsHandled;
   }
 }
 

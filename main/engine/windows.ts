@@ -38,6 +38,7 @@ export function yieldToEventLoop(): Promise<void> {
 }
 
 const WINDOW_END = Symbol('window end');
+const ENDED = Promise.resolve(WINDOW_END);
 
 /**
  * A window ended before it is full, when asked: a batch run's boundary wanted now (StopWatch: a
@@ -47,13 +48,14 @@ const WINDOW_END = Symbol('window end');
  */
 export class EarlyWindowEnd {
   private request: (() => void) | null = null;
-  private wake: (() => void) | null = null;
+  /** Resolves the item's wait (firstOf) with WINDOW_END. */
+  private wake: ((end: typeof WINDOW_END) => void) | null = null;
 
   /** Asks for the window being read to end now; resolves once the run has passed the boundary after it (reached). */
   ask(): Promise<void> {
     return new Promise((resolve) => {
       this.request = resolve;
-      this.wake?.();
+      this.wake?.(WINDOW_END);
     });
   }
 
@@ -76,7 +78,7 @@ export class EarlyWindowEnd {
     try {
       for (;;) {
         next ??= iterator.next();
-        const got = await Promise.race([next, this.asked()]);
+        const got = await this.firstOf(next);
         if (got === WINDOW_END) {
           yield WINDOW_END;
           continue;
@@ -93,9 +95,18 @@ export class EarlyWindowEnd {
     }
   }
 
-  private asked(): Promise<typeof WINDOW_END> {
-    if (this.request) return Promise.resolve(WINDOW_END);
-    return new Promise((resolve) => (this.wake = () => resolve(WINDOW_END)));
+  /**
+   * The next item, or WINDOW_END if an end is asked before it is there: an item already handed
+   * over wins over an end asked already (its reaction is queued first), as in a Promise.race of the
+   * two. Awaited for every item of a batch run with a StopWatch, so it costs one promise an item;
+   * the race and a new asked-promise an item were three more, with their reactions.
+   */
+  private firstOf<T>(next: Promise<IteratorResult<T>>): Promise<IteratorResult<T> | typeof WINDOW_END> {
+    return new Promise((resolve, reject) => {
+      next.then(resolve, reject);
+      if (this.request) void ENDED.then(resolve);
+      else this.wake = resolve;
+    });
   }
 
   /**
