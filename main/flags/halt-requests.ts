@@ -1,7 +1,7 @@
 import { GatehouseError } from '../../shared/errors.js';
 import type { Store } from '../store/index.js';
 import type { FlagChange, StoredFlagValue } from './flag-store.js';
-import { HALT_FLAG } from './halt.js';
+import { HALT_FLAG, haltFrom } from './halt.js';
 
 /** A flag row with the reason its change gave: what a run reads HALT_UPDATES from (FlagStore.killsAnd). */
 type HaltRow = StoredFlagValue & { reason: string | null };
@@ -95,18 +95,33 @@ export function requestedHalts(store: Pick<Store, 'writerNotes'>): RequestedHalt
 }
 
 /**
- * Whether a halt may be asked of the run now, for it to poll between its safe points
- * (UpdateOptions.stopAsked); a yes only makes the run read the flags as a safe point does, which
- * decides. A halt stored since the run last looked, read on its own writer-lock connection
- * (haltStoredSinceLooked) — on both backends, as a batch run holds no transaction while it waits on
- * its source. And on SQLite a halt being set while the run holds the file (an all-or-nothing run
- * inside its one transaction) waits for its write lock and left a request beside it: one read of
- * the requests' folder.
+ * Whether a halt may be asked of a run of `task` (null: a manual run) now, for it to poll between
+ * its safe points (UpdateOptions.stopAsked); a yes makes the run read the flags as a safe point
+ * does, which decides. A yes is not free: it ends a batch run's window early (a smaller batch) and
+ * runs an all-or-nothing run's safe point. So it is yes only when the halt in force for this run,
+ * resolved as its safe points resolve it (haltFrom), is on and is not the one it last looked at: a
+ * halt of another task's scope, one lifted again, one the task's own value overrides, or a request
+ * to set one of those (pending for as long as its writer waits) costs the run nothing. Read from
+ * the halts stored (storedHaltsRead) and, on SQLite, from the halts being set while the run holds
+ * the file (an all-or-nothing run inside its one transaction), which wait for its write lock and
+ * left a request beside it: one read of the requests' folder. A request and the same halt once
+ * stored are each a yes: a batch run holds no lock while it waits on its source, and the boundary
+ * a request sent it to may come before the halt is stored.
  */
-export function haltAsked(store: Pick<Store, 'writerNotes' | 'haltsStored'>): () => boolean | Promise<boolean> {
-  const stored = haltStoredSinceLooked(store);
-  if (!store.writerNotes) return stored;
-  return () => requestedHalts(store).length > 0 || stored();
+export function haltAsked(store: Pick<Store, 'writerNotes' | 'haltsStored'>, task: string | null): () => Promise<boolean> {
+  const stored = storedHaltsRead(store);
+  let looked = '';
+  return async () => {
+    const rows = await stored();
+    const requests = requestedHalts(store);
+    const halt = haltFrom(withRequestedHalts(rows, requests), task);
+    // A requested halt stands in for what its scope stores (withRequestedHalts).
+    const requested = halt !== null && requests.some(({ row }) => row.scope === halt.scope);
+    const inForce = halt === null ? '' : `${requested ? 'requested' : 'stored'} ${halt.scope}@${halt.at}`;
+    if (inForce === looked) return false;
+    looked = inForce;
+    return inForce !== '';
+  };
 }
 
 /**
@@ -117,22 +132,22 @@ export function haltAsked(store: Pick<Store, 'writerNotes' | 'haltsStored'>): ()
 const READ_STORED_HALTS_EVERY_MS = 500;
 
 /**
- * Yes when the halts stored differ from those the run last looked at and one is on: the run then
- * reads the flags as its next safe point would, and a halt of another task's scope, read once,
- * does not make it read again until it changes. Not before the first read: a halt stored as the
- * run started is one it has not looked at. A halt set and lifted again between two reads was never
- * in force for the run, and stops nothing.
+ * The halts stored, as last read on the run's own writer-lock connection (on both backends, as a
+ * batch run holds no transaction while it waits on its source), read again at most every
+ * READ_STORED_HALTS_EVERY_MS. None before the first read: a halt stored as the run started is one
+ * it has not looked at. A halt set and lifted again between two reads was never in force for the
+ * run, and stops nothing.
  */
-function haltStoredSinceLooked(store: Pick<Store, 'haltsStored'>): () => Promise<boolean> {
-  let lookedAt = -Infinity;
-  let looked = '';
+function storedHaltsRead(store: Pick<Store, 'haltsStored'>): () => Promise<HaltRow[]> {
+  let readAt = -Infinity;
+  let rows: HaltRow[] = [];
   return async () => {
-    if (Date.now() - lookedAt < READ_STORED_HALTS_EVERY_MS) return false;
-    lookedAt = Date.now();
-    const stored = await store.haltsStored();
-    if (stored === null || stored === looked) return false;
-    looked = stored;
-    return stored !== '';
+    if (Date.now() - readAt < READ_STORED_HALTS_EVERY_MS) return rows;
+    readAt = Date.now();
+    const read = await store.haltsStored();
+    // Null once the run let its lock go: it is ending, and what it last read stands.
+    if (read !== null) rows = read.map((halt) => ({ flag: HALT_FLAG, ...halt, reason: null }));
+    return rows;
   };
 }
 

@@ -90,7 +90,7 @@ async function flaggedUpdate(request: FlaggedUpdateRequest): Promise<{ summary: 
       return changed ? batchSettings(runOptionsFromFlags(kills.flags, explicit)) : null;
     },
     beforeCommitting: async (runId) => halting.stop(await kills.beforeCommitting(runId, task ?? null)),
-    stopAsked: haltAsked(request.store),
+    stopAsked: haltAsked(request.store, task ?? null),
     task,
     flags,
     resumeRunId: request.resumeRunId,

@@ -156,20 +156,29 @@ export interface WriterLock {
   /** Of the runs left `running`, those no writer runs, as a reader can tell from the lock without taking it (process.ts runsWithoutWriter). */
   runsWithoutWriter(running: RunningRun[]): Promise<number[]>;
   /**
-   * The HALT_UPDATES values stored on, as a mark that changes whenever one is set, moved or lifted
-   * (scope and time of each), read on the holder's own connection; null when the lock is not held.
+   * The HALT_UPDATES values stored, in every scope and of any value (a task's own `false` under a
+   * global halt), read on the holder's own connection; null when the lock is not held. Enough to
+   * resolve the halt in force for one run (flags/halt.ts haltFrom), as its safe points would.
    * On SQLite a halt set while the holder is inside its write transaction cannot be stored yet: it
    * reaches the holder as a WriterNote instead (halt-requests.ts).
    */
-  haltsStored(): Promise<string | null>;
+  haltsStored(): Promise<StoredHalt[] | null>;
 }
 
-/** The halts stored on, for WriterLock.haltsStored: the same statement on both backends. */
-export const STORED_HALTS_SQL = "SELECT scope, updated_at AS \"updatedAt\" FROM flag_values WHERE flag = 'HALT_UPDATES' AND value_json = 'true' ORDER BY scope";
+/** One HALT_UPDATES value as WriterLock.haltsStored reads it. */
+export interface StoredHalt {
+  scope: string;
+  valueJson: string;
+  updatedAt: string;
+  updatedBy: string;
+}
 
-/** WriterLock.haltsStored's mark, from STORED_HALTS_SQL's rows. */
-export function haltsMark(rows: readonly { scope: string; updatedAt: unknown }[]): string {
-  return rows.map((row) => `${row.scope}@${String(row.updatedAt)}`).join(' ');
+/** The halts stored, for WriterLock.haltsStored: the same statement on both backends. */
+export const STORED_HALTS_SQL = "SELECT scope, value_json AS \"valueJson\", updated_at AS \"updatedAt\", updated_by AS \"updatedBy\" FROM flag_values WHERE flag = 'HALT_UPDATES' ORDER BY scope";
+
+/** STORED_HALTS_SQL's rows, their times as the query layer gives them (ISO text on both backends). */
+export function storedHalts(rows: readonly { scope: string; valueJson: string; updatedAt: unknown; updatedBy: string }[]): StoredHalt[] {
+  return rows.map((row) => ({ scope: row.scope, valueJson: row.valueJson, updatedAt: row.updatedAt instanceof Date ? row.updatedAt.toISOString() : String(row.updatedAt), updatedBy: row.updatedBy }));
 }
 
 /** When a run checks the whole database before it writes (GatehouseStore.checkIntegrity). */

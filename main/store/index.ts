@@ -9,6 +9,7 @@ export { COPIED_RUNNING, TRIAL_SESSION_OPERATION } from './repositories/trials.j
 export type * from './snapshot-types.js';
 /** The one database type and query layer, for the folders that own tables (DESIGN §1). */
 export type { Db, QueryLayer } from './driver.js';
+export type { StoredHalt } from './driver.js';
 export { byCodeOrder, inCodeOrder, joinedTransaction } from './driver.js';
 export { columnsOf, snakeCase, type Database, type TableName } from './schema.js';
 export { abandonedConnections, canceledByServer, canceledRunReason, causedBy, CommitOutcomeUnknown, isCanceledByServer, statementCanceled, DatabaseGone, holdForGood, isDiskFault, isLockTimeout, isResourceFault, serverShortOfHint, isPrivilegeMissing, isStorePartMissing, notAllThere, NOT_WRITABLE_HINT, privilegeMissing, recordRefusedIn, storePartMissing, WriterLockLost, type DatabaseOption } from './faults.js';

@@ -1,6 +1,6 @@
 import type { GatehouseError } from '../../shared/errors.js';
 import type { IntegrityCheck } from '../../shared/run.js';
-import type { BulkHearingWriter, QueryLayer } from './driver.js';
+import type { BulkHearingWriter, QueryLayer, StoredHalt } from './driver.js';
 import { isEnvironmentFault, isTransactionLost } from './faults.js';
 import { KnownRows } from './known-rows.js';
 import { RunReports } from './repositories/reported-runs.js';
@@ -131,8 +131,8 @@ export class GatehouseStore extends RunRepository {
     return row ?? null;
   }
 
-  /** The HALT_UPDATES values stored on, as a mark read on the writer lock's own connection (WriterLock.haltsStored); null on SQLite. */
-  haltsStored(): Promise<string | null> {
+  /** The HALT_UPDATES values stored, read on the writer lock's own connection (WriterLock.haltsStored); null while the lock is not held. */
+  haltsStored(): Promise<StoredHalt[] | null> {
     return this.driver.writerLock.haltsStored();
   }
 

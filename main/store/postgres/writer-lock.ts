@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { WriterLockLost } from '../faults.js';
-import { haltsMark, STORED_HALTS_SQL, type WriterLock } from '../driver.js';
+import { STORED_HALTS_SQL, storedHalts, type StoredHalt, type WriterLock } from '../driver.js';
 import { runsOfDeadProcesses, runsWithoutWriter, type RunningRun } from '../process.js';
 import type { LockAttempt, LockClaim, LockHolder } from '../types.js';
 import { connectSession, isConnectionError, isLockTimeout, withClient, type PostgresTarget, type Queryable } from './connection.js';
@@ -76,10 +76,10 @@ export class PostgresWriterLock implements WriterLock {
    * run polling it takes no connection from the pool (4 at most, one already in the run's
    * transaction). A few rows by key; null once released.
    */
-  async haltsStored(): Promise<string | null> {
+  async haltsStored(): Promise<StoredHalt[] | null> {
     if (!this.session) return null;
-    const { rows } = await this.session.query<{ scope: string; updatedAt: string }>(STORED_HALTS_SQL);
-    return haltsMark(rows);
+    const { rows } = await this.session.query<{ scope: string; valueJson: string; updatedAt: unknown; updatedBy: string }>(STORED_HALTS_SQL);
+    return storedHalts(rows);
   }
 
   /** Never throws: when the server is gone, so is the session, and with it the advisory lock. */

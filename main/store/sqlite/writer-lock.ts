@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { GatehouseError } from '../../../shared/errors.js';
-import { haltsMark, STORED_HALTS_SQL, type WriterLock } from '../driver.js';
+import { STORED_HALTS_SQL, storedHalts, type StoredHalt, type WriterLock } from '../driver.js';
 import { WriterLockLost } from '../faults.js';
 import { ENVIRONMENT_FAULT_CODE, openFailure } from './open.js';
 import { checkBeforeWrite, withoutBusyWait, writeGateOf } from './write-gate.js';
@@ -88,9 +88,9 @@ export class SqliteWriterLock implements WriterLock {
    * holder's write transaction it sees nothing new — a halt set then waits for the file, and
    * reaches the run as a WriterNote (halt-requests.ts).
    */
-  async haltsStored(): Promise<string | null> {
+  async haltsStored(): Promise<StoredHalt[] | null> {
     if (!this.held || !this.db.open) return null;
-    return haltsMark(this.db.prepare(STORED_HALTS_SQL).all() as { scope: string; updatedAt: unknown }[]);
+    return storedHalts(this.db.prepare(STORED_HALTS_SQL).all() as { scope: string; valueJson: string; updatedAt: unknown; updatedBy: string }[]);
   }
 
   /** Only our own row: a writer that took the lock over keeps its. */
