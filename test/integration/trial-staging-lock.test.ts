@@ -30,6 +30,8 @@ async function seededSource(backend: TestBackend): Promise<string> {
   if (seeded === undefined) {
     seeded = ownSeededSource(backend);
     seededOnce.set(backend.name, seeded);
+    // A seeding that failed (a test timed out under it) is tried again by the next test, not failed for every one after.
+    seeded.catch(() => seededOnce.delete(backend.name));
   }
   if (backend.name !== 'sqlite') return seeded;
   const source = await backend.freshLocation();
