@@ -10,18 +10,18 @@ import { memoryPreferences } from '../../main/api/preferences.js';
 import { flagStore, setFlag } from '../../main/flags/index.js';
 import { sqliteBackend, testBackends, withStoreAt, type TestBackend } from '../helpers/backends.js';
 import { operatorCaller } from '../helpers/callers.js';
-import { waitForCheckpoint } from '../helpers/checkpoints.js';
-import { printed, runCli, startCli } from '../helpers/cli.js';
+import { printed, runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { FAKE_API_KEY, isDetailRequest, startFakeCongress, stopAtDetail } from '../helpers/congress-server.js';
 import { domainFingerprint } from '../helpers/domain-rows.js';
 import { countedQueries } from '../helpers/counted-queries.js';
 import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
 import { runFlaggedUpdate } from '../../main/scheduler/index.js';
 
-const SOURCE = 'synthetic:seed=21,count=20000';
+const RECORDS = 1000;
+const SOURCE = `synthetic:seed=21,count=${RECORDS}`;
 const REASON = 'incident 42: upstream sends bad dates';
 
-/** A new database at `backend`, with fixed batches of 200 (100 of them): the halt lands long before the last. */
+/** A new database at `backend`, with fixed batches of 200 (5 of SOURCE's): a halt set after the first lands before the last. */
 async function configured(backend: TestBackend): Promise<string> {
   const db = await backend.freshLocation();
   await withStoreAt(backend, db, async (store) => {
@@ -32,6 +32,33 @@ async function configured(backend: TestBackend): Promise<string> {
 
 const update = (db: string, ...more: string[]) => ['update', '--db', db, '--source', SOURCE, '--no-snapshot', '--json', ...more];
 const flags = (db: string, ...args: string[]) => runCli(['flags', ...args, '--db', db]);
+
+/**
+ * `gatehouse update` of SOURCE held once its first batch has committed, before it reads the flags for
+ * the next (the GATEHOUSE_PAUSE_AFTER_BATCH seam): a halt set meanwhile from another process meets a
+ * run under way with a batch committed, a state reached at once rather than raced for over 20,000
+ * records. `goOn` lets it carry on; `stop` kills it if the test ended first.
+ */
+async function updateHeldAfterFirstBatch(db: string, ...more: string[]) {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-halt-held-'));
+  const fifo = path.join(folder, 'pause');
+  execFileSync('mkfifo', [fifo]);
+  const running = startCli(update(db, ...more), { GATEHOUSE_TEST_FAULTS: '1', GATEHOUSE_PAUSE_AFTER_BATCH: '1', GATEHOUSE_PAUSE_FIFO: fifo });
+  const stop = async () => {
+    if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGKILL');
+    await running.done;
+    fs.rmSync(folder, { recursive: true, force: true });
+  };
+  await printed(running, /test seam: paused at batch 1 committed\n/).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  const goOn = async () => {
+    fs.writeFileSync(fifo, 'go on\n');
+    return running.done;
+  };
+  return { goOn, stop };
+}
 
 /** Until a halt request waits beside the SQLite database `db` (a flag writer waiting for the run's write lock). */
 async function haltRequested(db: string): Promise<void> {
@@ -65,16 +92,20 @@ describe.each(testBackends())('HALT_UPDATES stops updates under way and refuses 
   afterAll(() => backend.cleanup());
 
   it('set from another process, it stops a running update after a committed batch as interrupted, saying who and why; lifted, the resume reaches a clean run\'s rows', async () => {
+    // The run the halted one is to end up as, alone on a database of its own: under way beside the rest of the test.
     const clean = await configured(backend);
-    const lone = runCli(update(clean));
-    expect(lone.code, lone.stderr).toBe(0);
+    const lone = startCli(update(clean));
 
     const db = await configured(backend);
-    const running = startCli(update(db));
-    await waitForCheckpoint(backend, db, 1, (checkpoint) => checkpoint.batchSeq >= 1);
-    const set = flags(db, 'set', 'HALT_UPDATES', 'true', '--scope', 'kill', '--reason', REASON, '--operator', 'support-sam');
-    expect(set.code, set.stderr).toBe(0);
-    const ended = await running.done;
+    const running = await updateHeldAfterFirstBatch(db);
+    let ended: CliResult;
+    try {
+      const set = flags(db, 'set', 'HALT_UPDATES', 'true', '--scope', 'kill', '--reason', REASON, '--operator', 'support-sam');
+      expect(set.code, set.stderr).toBe(0);
+      ended = await running.goOn();
+    } finally {
+      await running.stop();
+    }
     const stopped = JSON.parse(ended.stdout) as RunSummary;
     expect(stopped.status).toBe('interrupted');
     expect(stopped.error).toMatch(/^stopped by HALT_UPDATES \(scope kill\), set by support-sam at \S+: "incident 42: upstream sends bad dates", after the last committed batch — resume with --resume 1$/);
@@ -85,7 +116,7 @@ describe.each(testBackends())('HALT_UPDATES stops updates under way and refuses 
       expect(run.batchList.length).toBeGreaterThan(0);
       expect(run.batchList.every((batch) => batch.status === 'committed')).toBe(true);
       expect(stopped.metrics.added).toBeGreaterThan(0);
-      expect(stopped.metrics.added).toBeLessThan(20000);
+      expect(stopped.metrics.added).toBeLessThan(RECORDS);
       expect(run.batchList.reduce((sum, batch) => sum + batch.written, 0)).toBe(stopped.metrics.added);
     });
 
@@ -103,16 +134,23 @@ describe.each(testBackends())('HALT_UPDATES stops updates under way and refuses 
     const resumed = runCli(update(db, '--resume', '1'));
     expect(resumed.code, resumed.stderr).toBe(0);
     expect((JSON.parse(resumed.stdout) as RunSummary).status).toBe('success');
+    const loneEnded = await lone.done;
+    expect(loneEnded.code, loneEnded.stderr).toBe(0);
     expect(await domainFingerprint(db)).toEqual(await domainFingerprint(clean));
   }, 180_000);
 
   it('set on a task\'s scope mid-run, the run\'s summary records the halt as it records a kill: scope, who, when, why (update --json and runs show alike)', async () => {
     const db = await configured(backend);
-    const running = startCli(update(db, '--task', 'daily'));
-    await waitForCheckpoint(backend, db, 1, (checkpoint) => checkpoint.batchSeq >= 1);
-    const set = flags(db, 'set', 'HALT_UPDATES', 'true', '--scope', 'task:daily', '--reason', REASON, '--operator', 'ops-bo');
-    expect(set.code, set.stderr).toBe(0);
-    const stopped = JSON.parse((await running.done).stdout) as RunSummary;
+    const running = await updateHeldAfterFirstBatch(db, '--task', 'daily');
+    let ended: CliResult;
+    try {
+      const set = flags(db, 'set', 'HALT_UPDATES', 'true', '--scope', 'task:daily', '--reason', REASON, '--operator', 'ops-bo');
+      expect(set.code, set.stderr).toBe(0);
+      ended = await running.goOn();
+    } finally {
+      await running.stop();
+    }
+    const stopped = JSON.parse(ended.stdout) as RunSummary;
     expect(stopped.status).toBe('interrupted');
     const halt = { flag: 'HALT_UPDATES', value: true, killedBy: 'ops-bo', killedAt: expect.any(String), reason: REASON, at: 'batch', batch: stopped.batches.total + 1, applied: true, scope: 'task:daily', effect: expect.stringContaining('the run stopped before batch') };
     expect(stopped.flagChanges).toEqual([halt]);

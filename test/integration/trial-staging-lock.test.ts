@@ -17,16 +17,32 @@ import { arraySource } from '../helpers/records.js';
 const backends = testBackends();
 afterAll(() => Promise.all(backends.map((backend) => backend.cleanup())));
 
-/** Five weeks of daily runs in a session period, through the real engine. */
+/**
+ * Five weeks of daily runs in a session period, through the real engine, seeded once per backend for
+ * the whole file (35 engine runs: seconds on SQLite, tens of seconds on a loaded PostgreSQL). A trial
+ * never writes its source, so the tests' trials all read the one seeded history: SQLite tests each
+ * get a byte-for-byte copy of the file (a closed database file is all of it), PostgreSQL tests share
+ * its schema (a copy there costs as much as the seeding). A test that writes the source itself seeds
+ * its own (ownSeededSource).
+ */
 async function seededSource(backend: TestBackend): Promise<string> {
+  let seeded = seededOnce.get(backend.name);
+  if (seeded === undefined) {
+    seeded = ownSeededSource(backend);
+    seededOnce.set(backend.name, seeded);
+    // A seeding that failed (a test timed out under it) is tried again by the next test, not failed for every one after.
+    seeded.catch(() => seededOnce.delete(backend.name));
+  }
+  if (backend.name !== 'sqlite') return seeded;
   const source = await backend.freshLocation();
-  if (backend.name !== 'sqlite') return seedInto(backend, source);
-  // SQLite: seeded once per file, then copied byte for byte (a closed database file is all of it); each test writes its own copy.
-  sqliteTemplate ??= backend.freshLocation().then((template) => seedInto(backend, template));
-  fs.copyFileSync(await sqliteTemplate, source);
+  fs.copyFileSync(await seeded, source);
   return source;
 }
-let sqliteTemplate: Promise<string> | undefined;
+const seededOnce = new Map<TestBackend['name'], Promise<string>>();
+
+async function ownSeededSource(backend: TestBackend): Promise<string> {
+  return seedInto(backend, await backend.freshLocation());
+}
 
 async function seedInto(backend: TestBackend, location: string): Promise<string> {
   const store = await backend.open(location);
@@ -337,7 +353,8 @@ describe('a dead trial\'s lock file that cannot be removed (SQLite)', () => {
 describe.runIf(backends.some((backend) => backend.name === 'postgres'))('a PostgreSQL staging copy made while the source changes', () => {
   it('copies the source as one state: a change committed mid-copy is in staging whole or not at all', async () => {
     const backend = backends.find((candidate) => candidate.name === 'postgres')!;
-    const source = await seededSource(backend);
+    // Its own: this test commits a change on the source mid-copy.
+    const source = await ownSeededSource(backend);
     const staging = await backend.freshLocation();
     const schema = new URL(source).searchParams.get('schema')!;
     const writer = await connectToPostgres();

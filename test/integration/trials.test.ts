@@ -10,7 +10,7 @@ import { runUpdate } from '../../main/engine/index.js';
 import { arraySource, hearingRecords } from '../helpers/records.js';
 import { parseTrialSpec, runTrials, seedSyntheticHistory, type TrialOutcome } from '../../main/trials/index.js';
 import { buildReport } from '../../main/reports/index.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { dropSchemas, PG_URL, postgresReachable, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
 import { tester } from '../helpers/callers.js';
 import { consoleTrialRefusal } from '../helpers/trial-staging.js';
@@ -38,10 +38,25 @@ async function seededDatabase(location: string): Promise<void> {
   }
 }
 
+/**
+ * A SQLite file holding that history, seeded once for the file (35 engine runs) and copied byte for
+ * byte for each test that asks (a closed database file is all of it): a trial only reads its source.
+ */
+async function seededSqliteCopy(name: string): Promise<string> {
+  sqliteSeeded ??= (async () => {
+    const template = tempFile('seeded-template.db');
+    await seededDatabase(template);
+    return template;
+  })();
+  const copy = tempFile(name);
+  fs.copyFileSync(await sqliteSeeded, copy);
+  return copy;
+}
+let sqliteSeeded: Promise<string> | undefined;
+
 describe('gatehouse trial on SQLite', () => {
   it('catches a spike and a bad-date injection, records a clean control, and never writes the source', async () => {
-    const source = tempFile('source.db');
-    await seededDatabase(source);
+    const source = await seededSqliteCopy('source.db');
     const before = sha256(source);
     const staging = tempFile('staging.db');
     const outcome = await runTrials({ source, staging, injections: ['spike', 'bad-date:0.2'].map(parseTrialSpec), controls: 1 });
@@ -155,10 +170,13 @@ describe('gatehouse trial on SQLite', () => {
     await expect(runTrials({ source, staging: production, injections: [], controls: 1 })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('not a staging copy') });
     expect(sha256(production)).toBe(productionBefore);
     const never = tempFile('never.db');
-    const blowup = runCli(['trial', '--db', source, '--staging', never, '--inject', 'duration-blowup:1e300', '--control', '0']);
+    // Both refused before anything is opened: asked at once.
+    const [blowup, nothing] = await Promise.all([
+      startCli(['trial', '--db', source, '--staging', never, '--inject', 'duration-blowup:1e300', '--control', '0']).done,
+      startCli(['trial', '--db', source, '--staging', never, '--inject', 'spike:1', '--control', '0']).done,
+    ]);
     expect(blowup.code, blowup.stderr).toBe(2);
     expect(blowup.stderr).toContain('duration-blowup magnitude is above 1 and at most 100');
-    const nothing = runCli(['trial', '--db', source, '--staging', never, '--inject', 'spike:1', '--control', '0']);
     expect(nothing.code, nothing.stderr).toBe(2);
     expect(nothing.stderr).toContain('a spike of 1 injects no anomaly');
     expect(fs.existsSync(never)).toBe(false);
@@ -168,8 +186,7 @@ describe('gatehouse trial on SQLite', () => {
 
 describe('gatehouse trial --sweep', () => {
   it('runs each kind at a ladder of magnitudes and reports detection against magnitude with n and intervals', async () => {
-    const source = tempFile('sweep-source.db');
-    await seededDatabase(source);
+    const source = await seededSqliteCopy('sweep-source.db');
     const staging = tempFile('sweep-staging.db');
     const result = runCli(['trial', '--db', source, '--staging', staging, '--inject', 'spike', '--sweep', '--control', '2', '--json']);
     expect(result.code, result.stderr).toBe(0);
@@ -194,14 +211,17 @@ describe('gatehouse trial --sweep', () => {
     // One word for one count: DESIGN's "caught", in the columns and the rates alike (the rates said "detected").
     expect(text.stdout).not.toContain('detected');
 
-    const tooMany = runCli(['trial', '--db', source, '--staging', staging, ...Array.from({ length: 21 }, () => ['--inject', 'spike']).flat()]);
+    // Usage refused before anything is opened: asked at once.
+    const [tooMany, repeatAlone, nothing] = await Promise.all([
+      startCli(['trial', '--db', source, '--staging', staging, ...Array.from({ length: 21 }, () => ['--inject', 'spike']).flat()]).done,
+      startCli(['trial', '--db', source, '--staging', staging, '--inject', 'spike', '--repeat', '2']).done,
+      startCli(['trial', '--db', source, '--staging', staging, '--sweep']).done,
+    ]);
     expect(tooMany.code).toBe(2);
     expect(tooMany.stderr).toContain('--inject: takes at most 20 injections in one trial session');
 
-    const repeatAlone = runCli(['trial', '--db', source, '--staging', staging, '--inject', 'spike', '--repeat', '2']);
     expect(repeatAlone.code).toBe(2);
     expect(repeatAlone.stderr).toContain('--repeat goes with --sweep');
-    const nothing = runCli(['trial', '--db', source, '--staging', staging, '--sweep']);
     expect(nothing.code).toBe(2);
   }, 120_000);
 });
