@@ -6,7 +6,7 @@ import { listSnapshots } from '../../main/backup/index.js';
 import { addTask, runTask, Scheduler } from '../../main/scheduler/index.js';
 import type { Store } from '../../main/store/index.js';
 import { testBackends, type TestBackend } from '../helpers/backends.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { startCli } from '../helpers/cli.js';
 import { ALLOW_FREQUENT_LABEL, CONFLICT_POLICIES, conflictChoice } from '../../shared/api-operations.js';
 import { callApi, request, servedPerTest } from '../helpers/console-http.js';
 import { recordRun } from '../helpers/reviewed-runs.js';
@@ -21,8 +21,12 @@ function withoutHint(json: unknown): unknown {
  * Issue 12: the CLI and the API return the same JSON for the same action and parse input with the
  * same zod schemas. Each action here is done once with `gatehouse … --json` (a child process) and
  * once over real HTTP against `gatehouse serve`'s server, on the same database.
+ *
+ * Each CLI call is a process start (seconds on a loaded machine), so the two backends' blocks run side by side
+ * (each on its own database), and in each the tests that change nothing run a few at a time; the tests that
+ * write are marked sequential and run in order (vitest's maxConcurrency, 5, bounds the tests running at once).
  */
-describe.each(testBackends().map((backend) => [backend.name, backend] as const))('the CLI and the API as one contract (%s)', (_name, backend: TestBackend) => {
+describe.concurrent.each(testBackends().map((backend) => [backend.name, backend] as const))('the CLI and the API as one contract (%s)', (_name, backend: TestBackend) => {
   let location: string;
   let store: Store;
   let engine: EngineHost;
@@ -32,9 +36,9 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
   beforeAll(async () => {
     location = await backend.freshLocation();
     // Two runs through the CLI: the first takes a before-run snapshot, the second quarantines nothing.
-    for (const seed of [1, 2]) expect(runCli(['update', '--db', location, '--source', `synthetic:seed=${seed},count=20`, '--batch-size', '7', '--json']).code).toBe(0);
+    for (const seed of [1, 2]) expect((await cliAsText(['update', '--source', `synthetic:seed=${seed},count=20`, '--batch-size', '7', '--json'])).code).toBe(0);
     // A third with dates that cannot be read: quarantine entries to list (partial: exit 3).
-    expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=3,count=20,invalid=bad-date:0.3', '--batch-size', '7', '--json']).code).toBe(3);
+    expect((await cliAsText(['update', '--source', 'synthetic:seed=3,count=20,invalid=bad-date:0.3', '--batch-size', '7', '--json'])).code).toBe(3);
     store = await backend.open(location);
     engine = createInProcessEngineHost({ location });
     server = await startHttpServer({ handlers: createApi({ store, engine, transport: 'http', databaseLocation: location }), engine, staticRoot: null });
@@ -48,13 +52,15 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
   });
 
   const bearer = () => ({ Authorization: `Bearer ${server.apiToken}` });
-  const cli = (args: string[]) => {
-    const result = runCli([...args, '--db', location, '--json']);
-    return { code: result.code, stderr: result.stderr, json: JSON.parse(result.stdout) as unknown };
+  /** The CLI without --json, without blocking: calls that change nothing start together (each a process start), input given on stdin. */
+  const cliAsText = async (args: string[], input?: string) => {
+    const cliRun = startCli([...args, '--db', location]);
+    cliRun.child.stdin.end(input);
+    return cliRun.done;
   };
-  /** As cli, without blocking: the rows that change nothing run a few at a time, each CLI call a process start. */
-  const cliConcurrently = async (args: string[]) => {
-    const result = await startCli([...args, '--db', location, '--json']).done;
+  /** A CLI call with --json: its exit code and the JSON it printed. Never spawnSync: it would stop the other backend's block and every test running beside it. */
+  const cli = async (args: string[]) => {
+    const result = await cliAsText([...args, '--json']);
     return { code: result.code, stderr: result.stderr, json: JSON.parse(result.stdout) as unknown };
   };
   const api = async (method: string, body: unknown) => {
@@ -85,14 +91,14 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
 
   // Reads and refusals change nothing (a refusal writes nothing): run concurrently, each compares both sides on the seeded database.
   it.concurrent.for(reads)('answers %s with the API\'s JSON', async ([_what, args, method, body], { expect }) => {
-    const fromCli = await cliConcurrently(args);
+    const fromCli = await cli(args);
     const fromApi = await api(method, body);
     expect(fromCli.code, fromCli.stderr).toBe(0);
     expect(fromApi.status).toBe(200);
     expectSameJson(fromCli.json, fromApi.json);
   });
 
-  it('judges lines with validate --batch --db and the API\'s validation.batch alike: the same answer per line, bad lines and an unknown task included', async () => {
+  it('judges lines with validate --batch --db and the API\'s validation.batch alike: the same answer per line, bad lines and an unknown task included', async ({ expect }) => {
     const history = Array.from({ length: 40 }, (_, day) => ({ startedAt: new Date(Date.UTC(2026, 0, 1 + day, 6)).toISOString(), metrics: { fetched: 100 + (day % 5), added: 10, updated: 5 } }));
     const current = { startedAt: '2026-02-10T06:00:00Z', metrics: { fetched: 102, added: 10, updated: 5 } };
     const lines = [
@@ -102,14 +108,13 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
       JSON.stringify({ id: 'negative', history, current: { ...current, metrics: { ...current.metrics, inserted: -1 } } }),
       JSON.stringify({ id: 'unknown task', task: 'no such task', history, current }),
     ];
-    const fromCli = runCli(['validate', '--batch', '--db', location], { input: `${lines.join('\n')}\n` });
+    const [fromCli, unknownTask] = await Promise.all([cliAsText(['validate', '--batch'], `${lines.join('\n')}\n`), cliAsText(['validate', '--batch', '--task', 'no such task', '--json'], `${lines[0]}\n`)]);
     expect({ code: fromCli.code, stderr: fromCli.stderr }).toEqual({ code: 0, stderr: '' });
     const fromApi = await api('validation.batch', { lines });
     expect(fromApi.status).toBe(200);
     expectSameJson(fromCli.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown), (fromApi.json as { answers: unknown[] }).answers);
     expect((fromApi.json as { answers: { id?: string; verdict?: string }[] }).answers.map((answer) => answer.verdict ?? answer.id ?? null)).toEqual(['ok', 'anomalous', null, 'negative', 'unknown task']);
 
-    const unknownTask = runCli(['validate', '--batch', '--db', location, '--task', 'no such task', '--json'], { input: `${lines[0]}\n` });
     expect(unknownTask.code).toBe(2);
     expect(withoutHint((await api('validation.batch', { lines: [lines[0]], task: 'no such task' })).json)).toEqual(withoutHint(JSON.parse(unknownTask.stdout)));
     const blank = await api('validation.batch', { lines: ['', ' '] });
@@ -172,7 +177,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
   ];
 
   it.concurrent.for(refusals)('refuses %s on both with the same rule', async ([_what, args, method, body, field, rule], { expect }) => {
-    const fromCli = await cliConcurrently(args);
+    const fromCli = await cli(args);
     const fromApi = await api(method, body);
     expect(fromCli.code).toBe(2);
     expect(fromCli.json).toEqual({ error: { code: 'USAGE', message: expect.stringContaining(rule) } });
@@ -180,227 +185,31 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect(fromApi.json).toEqual({ error: { code: 'INPUT_INVALID', message: `bad input for ${method}: ✖ ${rule}; → at ${field}` } });
   });
 
-  it('lists the backups with the same JSON: sizes, retention, whether runs take snapshots, bytes on disk', async () => {
-    const fromCli = cli(['backups', 'list']);
-    const fromApi = await api('backups.list', {});
-    expect(fromCli.code).toBe(0);
-    expect(fromApi.status).toBe(200);
-    expectSameJson(fromCli.json, fromApi.json);
-    expect(fromCli.json).toMatchObject({ retention: { keep: 10 }, snapshotsBeforeRuns: true, totalBytes: expect.any(Number), disk: expect.any(Object) });
-  });
-
-  it('takes a snapshot on request with the same JSON on both, key for key in the same order, and lists it as it was taken', async () => {
-    const fromCli = cli(['backups', 'create']);
-    expect(fromCli.code, fromCli.stderr).toBe(0);
-    const fromApi = await api('backups.create', {});
-    expect(fromApi.status).toBe(200);
-    // Two snapshots: the same keys in the same order, the same types.
-    const layout = (snapshot: unknown) => Object.entries(snapshot as object).map(([key, value]) => `${key}:${value === null ? 'null' : typeof value}`);
-    expect(layout(fromCli.json)).toEqual(layout(fromApi.json));
-    const listed = (await api('backups.list', {})).json as { snapshots: unknown[] };
-    // As it was taken, plus whether its copy is still there to restore.
-    const { unavailable, takenBy, ...asTaken } = listed.snapshots.find((s) => (s as { id: string }).id === (fromCli.json as { id: string }).id) as { unavailable: string | null; takenBy: string | null };
-    expect(unavailable).toBeNull();
-    // Who took it is read from its attempt: the CLI's operator (the OS user, no --operator given).
-    expect(takenBy).toEqual(expect.any(String));
-    expectSameJson(asTaken, fromCli.json);
-  });
-
-  it('prunes backups with the same report, previewed with --dry-run as the console previews, and parses retention with the same schema', async () => {
-    expect(runCli(['backups', 'create', '--db', location]).code).toBe(0);
-    const snapshots = await listSnapshots(store);
-    expect(snapshots.length).toBeGreaterThanOrEqual(2);
-
-    const preview = cli(['backups', 'prune', '--keep', '1', '--dry-run']);
-    expect(preview.code).toBe(0);
-    expectSameJson(preview.json, (await api('backups.prune', { keep: 1, dryRun: true })).json);
-    expect(preview.json).toMatchObject({ dryRun: true, pruned: snapshots.slice(1), remaining: 1 });
-    expect(await listSnapshots(store)).toEqual(snapshots);
-
-    // The console's schema: a whole number of days.
-    const fractional = cli(['backups', 'prune', '--keep', '1', '--max-age-days', '0.5']);
-    expect(fractional.code).toBe(2);
-    expect(fractional.stderr).toMatch(/--max-age-days/);
-    expect((await api('backups.prune', { keep: 1, maxAgeDays: 0.5, dryRun: false })).status).toBe(400);
-    expect(await listSnapshots(store)).toEqual(snapshots);
-
-    const done = cli(['backups', 'prune', '--keep', '1', '--reason', 'disk nearly full']);
-    expect(done.code).toBe(0);
-    expect(done.json).toMatchObject({ dryRun: false, pruned: snapshots.slice(1), freedBytes: snapshots.slice(1).reduce((sum, s) => sum + s.sizeBytes, 0), remaining: 1 });
-    expect(await listSnapshots(store)).toEqual(snapshots.slice(0, 1));
-  });
-
-  it('says a run that does not exist is not found when listing its quarantine, on both (not an empty list)', async () => {
-    const fromCli = cli(['quarantine', 'list', '--run', '999']);
+  it('says a run that does not exist is not found when listing its quarantine, on both (not an empty list)', async ({ expect }) => {
+    const [fromCli, emptyFromCli] = await Promise.all([cli(['quarantine', 'list', '--run', '999']), cli(['quarantine', 'list', '--run', '1'])]);
     const fromApi = await api('quarantine.list', { runId: 999 });
     expect(fromCli.code).toBe(2);
     expect(fromApi.status).toBe(404);
     expectSameJson(fromCli.json, fromApi.json);
     expect(fromCli.json).toEqual({ error: expect.objectContaining({ code: 'NOT_FOUND', message: 'run 999 does not exist' }) });
     // A run that exists with nothing quarantined is an empty list on both.
-    expect(cli(['quarantine', 'list', '--run', '1']).json).toEqual([]);
+    expect(emptyFromCli.json).toEqual([]);
     expect((await api('quarantine.list', { runId: 1 })).json).toEqual([]);
   });
 
-  it('shows a task\'s history with the same JSON, a page at a time, and says a task that does not exist is not found on both', async () => {
-    expect(runCli(['tasks', 'add', 'nightly', '--cron', '0 2 * * *', '--source', 'synthetic:seed=1,count=5', '--operator', 'ann', '--db', location]).code).toBe(0);
-    expect(runCli(['tasks', 'add', 'weekly', '--cron', '0 4 * * 1', '--source', 'synthetic:seed=2,count=5', '--operator', 'ann', '--db', location]).code).toBe(0);
-    expect((await api('tasks.edit', { name: 'nightly', cron: '30 2 * * *' })).status).toBe(200);
-    expect(runCli(['tasks', 'disable', 'nightly', '--operator', 'bo', '--reason', 'feed broken', '--db', location]).code).toBe(0);
-
-    const whole = cli(['tasks', 'history', 'nightly']);
-    expect(whole.code).toBe(0);
-    expectSameJson(whole.json, (await api('tasks.history', { task: 'nightly' })).json);
-    expect(whole.json).toMatchObject([
-      { task: 'nightly', action: 'edited', operator: 'bo', before: { enabled: true }, after: { cron: '30 2 * * *', enabled: false }, reason: 'feed broken' },
-      // Over HTTP without a named session the operator is the OS user serving it.
-      { task: 'nightly', action: 'edited', operator: os.userInfo().username, before: { cron: '0 2 * * *' }, after: { cron: '30 2 * * *' } },
-      { task: 'nightly', action: 'added', operator: 'ann', before: null, after: { cron: '0 2 * * *', source: 'synthetic:seed=1,count=5', lookbackDays: 7, enabled: true } },
-    ]);
-    const [newest, middle] = whole.json as { id: number }[];
-    const page = cli(['tasks', 'history', 'nightly', '--limit', '1', '--after', String(newest!.id)]);
-    expectSameJson(page.json, (await api('tasks.history', { task: 'nightly', limit: 1, after: newest!.id })).json);
-    expect((page.json as { id: number }[]).map((e) => e.id)).toEqual([middle!.id]);
-    // The task is chosen in SQL before the page is cut: weekly's one event, though nightly's two are newer, also past a cursor from nightly's list.
-    const weeklyPage = cli(['tasks', 'history', 'weekly', '--limit', '1', '--after', String(newest!.id)]);
-    expectSameJson(weeklyPage.json, (await api('tasks.history', { task: 'weekly', limit: 1, after: newest!.id })).json);
-    expect(weeklyPage.json).toMatchObject([{ task: 'weekly', action: 'added' }]);
-    // Every task's events, and a page past the last one of a task that exists: empty, not an error.
-    expectSameJson(cli(['tasks', 'history']).json, (await api('tasks.history', {})).json);
-    expect(cli(['tasks', 'history', 'weekly', '--after', '1']).json).toEqual([]);
-
-    const fromCli = cli(['tasks', 'history', 'nighlty']);
-    const fromApi = await api('tasks.history', { task: 'nighlty' });
-    expect(fromCli.code).toBe(2);
-    expect(fromApi.status).toBe(404);
-    // One error, its hint in each surface's words: the CLI's command, the console's Settings page.
-    expectSameJson(withoutHint(fromCli.json), withoutHint(fromApi.json));
-    expect(fromCli.json).toEqual({ error: expect.objectContaining({ code: 'NOT_FOUND', message: 'task "nighlty" does not exist', hint: 'see `gatehouse tasks list`' }) });
-    expect(fromApi.json).toEqual({ error: expect.objectContaining({ hint: 'the Settings page lists the scheduled tasks' }) });
-    // The same schema refuses the same bad page on both.
-    expect(cli(['tasks', 'history', 'nightly', '--limit', '0']).code).toBe(2);
-    expect((await api('tasks.history', { task: 'nightly', limit: 0 })).json).toEqual({ error: expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringMatching(/limit/) }) });
-  });
-
-  it('keeps who switched a task off or on and why, refusing the switch without a reason on both, and shows it in tasks show', async () => {
-    expect(runCli(['tasks', 'add', 'switched', '--cron', '0 1 * * *', '--source', 'synthetic:seed=1,count=5', '--operator', 'ann', '--reason', 'the early feed', '--db', location]).code).toBe(0);
-    for (const verb of ['disable', 'enable'] as const) {
-      const fromCli = cli(['tasks', verb, 'switched', '--operator', 'bo']);
-      const fromApi = await api('tasks.edit', { name: 'switched', enabled: verb === 'enable' });
-      expect(fromCli.code).toBe(2);
-      expect(fromApi.status).toBe(400);
-      expectSameJson(withoutHint(fromCli.json), withoutHint(fromApi.json));
-      expect(fromCli.json).toEqual({ error: { code: 'USAGE', message: `a reason is required to ${verb} a task`, hint: 'pass --reason "why"' } });
-    }
-    expect(cli(['tasks', 'disable', 'switched', '--operator', 'bo', '--reason', 'feed broken\nsince 02:00']).code).toBe(0);
-    expect((await api('tasks.edit', { name: 'switched', enabled: true, reason: 'feed fixed', expected: { enabled: false } })).status).toBe(200);
-    expect(cli(['tasks', 'disable', 'switched', '--operator', 'cy', '--reason', 'again']).code).toBe(0);
-    const history = cli(['tasks', 'history', 'switched']);
-    expectSameJson(history.json, (await api('tasks.history', { task: 'switched' })).json);
-    expect((history.json as { operator: string; after: { enabled: boolean }; reason: string | null }[]).map((e) => [e.operator, e.after.enabled, e.reason])).toEqual([
-      ['cy', false, 'again'],
-      [os.userInfo().username, true, 'feed fixed'],
-      ['bo', false, 'feed broken\nsince 02:00'],
-      ['ann', true, 'the early feed'],
-    ]);
-    // An edit's reason is optional, kept when given, on both.
-    expect(cli(['tasks', 'edit', 'switched', '--cron', '0 2 * * *', '--reason', 'the feed moved']).code).toBe(0);
-    expect((await api('tasks.edit', { name: 'switched', cron: '0 3 * * *' })).status).toBe(200);
-    expect((await api('tasks.history', { task: 'switched', limit: 2 })).json).toMatchObject([{ after: { cron: '0 3 * * *' }, reason: null }, { after: { cron: '0 2 * * *' }, reason: 'the feed moved' }]);
-    const shown = runCli(['tasks', 'show', 'switched', '--db', location]);
-    expect(shown.stdout.split('\n')[1]).toMatch(/^ {2}disabled by cy at \S+: again$/);
-    // A line break in the reason is printed as an escape: the line stays one line.
-    expect(runCli(['tasks', 'history', 'switched', '--db', location]).stdout).toContain('feed broken\\x0asince 02:00');
-  });
-
-  it('shows a task and lists the tasks with the same JSON, a task backing off after failures with its retry as next run, and says an unknown task is not found', async () => {
-    // Two failed scheduled times an hour apart, the second at the start of this hour: one time skipped, the try two hours on, still ahead of the CLI's and the API's clocks.
-    const hour = (back: number) => new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - back * 3_600_000);
-    await addTask(store, { name: 'hourly', cron: '0 * * * *', source: `file:${location}-meetings-that-never-came.json` }, hour(2));
-    for (const at of [hour(1), hour(0)]) {
-      const clock = () => new Date(at.getTime() + 1_000);
-      const scheduler = new Scheduler({ store, clock, log: () => {}, runTask: (task, request) => runTask(store, task, { clock }, request) });
-      expect((await scheduler.tick()).entries.filter((entry) => entry.task === 'hourly')).toMatchObject([{ outcome: 'failed' }]);
-    }
-    const retryAt = new Date(hour(0).getTime() + 2 * 3_600_000).toISOString();
-
-    const shown = cli(['tasks', 'show', 'hourly']);
-    expect(shown.code, shown.stderr).toBe(0);
-    expectSameJson(shown.json, (await api('tasks.get', { name: 'hourly' })).json);
-    expect(shown.json).toMatchObject({ name: 'hourly', consecutiveFailures: 2, retryAt, nextRunAt: retryAt });
-    const listed = cli(['tasks', 'list']);
-    expectSameJson(listed.json, (await api('tasks.list', {})).json);
-    // A listed task is the task as shown, with whether the scheduler is paused (not: its database is whole).
-    expect(listed.json).toContainEqual({ ...(shown.json as object), schedulerPaused: null });
-
-    // A name is trimmed as tasks.add stored it, on both: "hourly " is hourly, not an unknown task.
-    expect(cli(['tasks', 'show', 'hourly ']).json).toEqual(shown.json);
-    expect((await api('tasks.get', { name: 'hourly ' })).json).toEqual(shown.json);
-
-    for (const [args, method, body] of [[['tasks', 'show', 'hourlly'], 'tasks.get', { name: 'hourlly' }], [['tasks', 'run', 'hourlly'], 'tasks.run', { name: 'hourlly' }], [['tasks', 'disable', 'hourlly', '--reason', 'typo'], 'tasks.edit', { name: 'hourlly', enabled: false, reason: 'typo' }]] as const) {
-      const fromCli = cli([...args]);
-      const fromApi = await api(method, body);
-      expect(fromCli.code).toBe(2);
-      expect(fromApi.status).toBe(404);
-      expectSameJson(withoutHint(fromCli.json), withoutHint(fromApi.json));
-      expect(fromCli.json).toEqual({ error: { code: 'NOT_FOUND', message: 'task "hourlly" does not exist', hint: 'see `gatehouse tasks list`' } });
-      expect(fromApi.json).toEqual({ error: { code: 'NOT_FOUND', message: 'task "hourlly" does not exist', hint: 'the Settings page lists the scheduled tasks' } });
-    }
-  });
-
-  it('edits, disables and runs a task named with blanks around it as the API does (trimmed), not as an unknown task', async () => {
-    const edited = cli(['tasks', 'edit', 'weekly ', '--cron', '0 5 * * 1', '--operator', 'cy']);
-    expect(edited.code, edited.stderr).toBe(0);
-    expect(edited.json).toMatchObject({ name: 'weekly', cron: '0 5 * * 1' });
-    expect((await api('tasks.edit', { name: 'weekly ', cron: '0 6 * * 1' })).json).toMatchObject({ name: 'weekly', cron: '0 6 * * 1' });
-    const disabled = cli(['tasks', 'disable', ' weekly', '--operator', 'cy', '--reason', 'feed broken']);
-    expect(disabled.code, disabled.stderr).toBe(0);
-    expectSameJson(disabled.json, (await api('tasks.get', { name: 'weekly' })).json);
-    expect(disabled.json).toMatchObject({ name: 'weekly', enabled: false, nextRunAt: null });
-    expect((await api('tasks.history', { task: 'weekly', limit: 2 })).json).toMatchObject([{ operator: 'cy', after: { enabled: false } }, { after: { cron: '0 6 * * 1' } }]);
-
-    const ran = cli(['tasks', 'run', 'weekly ']);
-    expect(ran.code, ran.stderr).toBe(0);
-    expect(ran.json).toMatchObject({ runId: expect.any(Number), task: 'weekly', status: 'success' });
-    expect((await api('tasks.get', { name: 'weekly' })).json).toMatchObject({ lastRunId: (ran.json as { runId: number }).runId });
-  });
-
-  it('refuses a schedule whose runs come too close together with the same error on both, and takes it from both when told it is meant', async () => {
-    // 06:00 and 06:01 on 1 January: the same two times whenever the test runs.
-    const body = { name: 'new-year', cron: '0,1 6 1 1 *', source: 'synthetic:seed=3,count=5' };
-    const fromCli = cli(['tasks', 'add', body.name, '--cron', body.cron, '--source', body.source]);
-    const fromApi = await api('tasks.add', body);
-    expect(fromCli.code).toBe(2);
-    expect(fromApi.status).toBe(400);
-    // One error, its hint in each surface's words: the CLI's option, the console form's checkbox.
-    expectSameJson(withoutHint(fromCli.json), withoutHint(fromApi.json));
-    expect(fromCli.json).toEqual({ error: { code: 'USAGE', message: expect.stringMatching(/runs 1 minute apart .*at least 5 minutes apart/), hint: expect.stringMatching(/--allow-frequent \(API: allowFrequent: true\)/) } });
-    expect(fromApi.json).toMatchObject({ error: { hint: expect.stringContaining(`tick “${ALLOW_FREQUENT_LABEL}”`) } });
-    expect((await api('tasks.get', { name: body.name })).status).toBe(404);
-    // Six fields: the same words on both.
-    const sixFields = cli(['tasks', 'edit', 'nightly', '--cron', '0 0 2 * * *']);
-    expect(sixFields.code).toBe(2);
-    expectSameJson(sixFields.json, (await api('tasks.edit', { name: 'nightly', cron: '0 0 2 * * *' })).json);
-
-    const added = cli(['tasks', 'add', body.name, '--cron', body.cron, '--source', body.source, '--allow-frequent']);
-    expect(added.code, added.stderr).toBe(0);
-    expectSameJson(added.json, (await api('tasks.get', { name: body.name })).json);
-    expect((await api('tasks.add', { ...body, name: 'new-year-api', allowFrequent: true })).json).toMatchObject({ name: 'new-year-api', cron: body.cron });
-  });
-
-  it('refuses a batch number beyond what a batch column holds as bad input naming the field, on both (not an internal error)', async () => {
+  it('refuses a batch number beyond what a batch column holds as bad input naming the field, on both (not an internal error)', async ({ expect }) => {
     for (const body of [{ batchSeq: 2_147_483_648 }, { runId: 1, batchSeq: 3_000_000_000 }]) {
       const fromApi = await api('quarantine.list', body);
       expect(fromApi.status).toBe(400);
       expect(fromApi.json).toEqual({ error: expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringMatching(/batchSeq/) }) });
     }
-    const fromCli = cli(['quarantine', 'list', '--run', '1', '--batch', '3000000000']);
+    const fromCli = await cli(['quarantine', 'list', '--run', '1', '--batch', '3000000000']);
     expect(fromCli.code).toBe(2);
     expect(fromCli.stderr).toMatch(/--batch/);
     expect(fromCli.json).toEqual({ error: expect.objectContaining({ code: 'USAGE' }) });
   });
 
-  it('refuses text holding a NUL character as bad input naming the field, and writes nothing (PostgreSQL text cannot hold one)', async () => {
+  it('refuses text holding a NUL character as bad input naming the field, and writes nothing (PostgreSQL text cannot hold one)', async ({ expect }) => {
     const runsBefore = (await api('runs.list', {})).json;
     const cases: [string, unknown, string][] = [
       ['flags.set', { flag: 'BATCH_SIZE', value: 20, reason: 'smaller\u0000batches' }, 'reason'],
@@ -417,28 +226,238 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect((await api('runs.list', {})).json).toEqual(runsBefore);
   });
 
-  it('changes a flag from either side with the same event JSON as the history gives it, key for key', async () => {
-    const set = cli(['flags', 'set', 'BATCH_SIZE', '20', '--reason', 'smaller batches', '--operator', 'ann']);
+  it('lists the backups with the same JSON: sizes, retention, whether runs take snapshots, bytes on disk', async ({ expect }) => {
+    const fromCli = await cli(['backups', 'list']);
+    const fromApi = await api('backups.list', {});
+    expect(fromCli.code).toBe(0);
+    expect(fromApi.status).toBe(200);
+    expectSameJson(fromCli.json, fromApi.json);
+    expect(fromCli.json).toMatchObject({ retention: { keep: 10 }, snapshotsBeforeRuns: true, totalBytes: expect.any(Number), disk: expect.any(Object) });
+  });
+
+  it.sequential('takes a snapshot on request with the same JSON on both, key for key in the same order, and lists it as it was taken', async () => {
+    const fromCli = await cli(['backups', 'create']);
+    expect(fromCli.code, fromCli.stderr).toBe(0);
+    const fromApi = await api('backups.create', {});
+    expect(fromApi.status).toBe(200);
+    // Two snapshots: the same keys in the same order, the same types.
+    const layout = (snapshot: unknown) => Object.entries(snapshot as object).map(([key, value]) => `${key}:${value === null ? 'null' : typeof value}`);
+    expect(layout(fromCli.json)).toEqual(layout(fromApi.json));
+    const listed = (await api('backups.list', {})).json as { snapshots: unknown[] };
+    // As it was taken, plus whether its copy is still there to restore.
+    const { unavailable, takenBy, ...asTaken } = listed.snapshots.find((s) => (s as { id: string }).id === (fromCli.json as { id: string }).id) as { unavailable: string | null; takenBy: string | null };
+    expect(unavailable).toBeNull();
+    // Who took it is read from its attempt: the CLI's operator (the OS user, no --operator given).
+    expect(takenBy).toEqual(expect.any(String));
+    expectSameJson(asTaken, fromCli.json);
+  });
+
+  it.sequential('prunes backups with the same report, previewed with --dry-run as the console previews, and parses retention with the same schema', async () => {
+    expect((await cliAsText(['backups', 'create'])).code).toBe(0);
+    const snapshots = await listSnapshots(store);
+    expect(snapshots.length).toBeGreaterThanOrEqual(2);
+
+    // A preview and a refusal change nothing: both at once.
+    const [preview, fractional] = await Promise.all([cli(['backups', 'prune', '--keep', '1', '--dry-run']), cli(['backups', 'prune', '--keep', '1', '--max-age-days', '0.5'])]);
+    expect(preview.code).toBe(0);
+    expectSameJson(preview.json, (await api('backups.prune', { keep: 1, dryRun: true })).json);
+    expect(preview.json).toMatchObject({ dryRun: true, pruned: snapshots.slice(1), remaining: 1 });
+    expect(await listSnapshots(store)).toEqual(snapshots);
+
+    // The console's schema: a whole number of days.
+    expect(fractional.code).toBe(2);
+    expect(fractional.stderr).toMatch(/--max-age-days/);
+    expect((await api('backups.prune', { keep: 1, maxAgeDays: 0.5, dryRun: false })).status).toBe(400);
+    expect(await listSnapshots(store)).toEqual(snapshots);
+
+    const done = await cli(['backups', 'prune', '--keep', '1', '--reason', 'disk nearly full']);
+    expect(done.code).toBe(0);
+    expect(done.json).toMatchObject({ dryRun: false, pruned: snapshots.slice(1), freedBytes: snapshots.slice(1).reduce((sum, s) => sum + s.sizeBytes, 0), remaining: 1 });
+    expect(await listSnapshots(store)).toEqual(snapshots.slice(0, 1));
+  });
+
+  it.sequential('shows a task\'s history with the same JSON, a page at a time, and says a task that does not exist is not found on both', async () => {
+    expect((await cliAsText(['tasks', 'add', 'nightly', '--cron', '0 2 * * *', '--source', 'synthetic:seed=1,count=5', '--operator', 'ann'])).code).toBe(0);
+    expect((await cliAsText(['tasks', 'add', 'weekly', '--cron', '0 4 * * 1', '--source', 'synthetic:seed=2,count=5', '--operator', 'ann'])).code).toBe(0);
+    expect((await api('tasks.edit', { name: 'nightly', cron: '30 2 * * *' })).status).toBe(200);
+    expect((await cliAsText(['tasks', 'disable', 'nightly', '--operator', 'bo', '--reason', 'feed broken'])).code).toBe(0);
+
+    // The reads that need no cursor at once: the whole history, every task's, past the last, an unknown task, a bad page.
+    const [whole, everyTask, pastTheLast, fromCli, zeroPage] = await Promise.all([
+      cli(['tasks', 'history', 'nightly']),
+      cli(['tasks', 'history']),
+      cli(['tasks', 'history', 'weekly', '--after', '1']),
+      cli(['tasks', 'history', 'nighlty']),
+      cli(['tasks', 'history', 'nightly', '--limit', '0']),
+    ]);
+    expect(whole.code).toBe(0);
+    expectSameJson(whole.json, (await api('tasks.history', { task: 'nightly' })).json);
+    expect(whole.json).toMatchObject([
+      { task: 'nightly', action: 'edited', operator: 'bo', before: { enabled: true }, after: { cron: '30 2 * * *', enabled: false }, reason: 'feed broken' },
+      // Over HTTP without a named session the operator is the OS user serving it.
+      { task: 'nightly', action: 'edited', operator: os.userInfo().username, before: { cron: '0 2 * * *' }, after: { cron: '30 2 * * *' } },
+      { task: 'nightly', action: 'added', operator: 'ann', before: null, after: { cron: '0 2 * * *', source: 'synthetic:seed=1,count=5', lookbackDays: 7, enabled: true } },
+    ]);
+    const [newest, middle] = whole.json as { id: number }[];
+    const [page, weeklyPage] = await Promise.all([
+      cli(['tasks', 'history', 'nightly', '--limit', '1', '--after', String(newest!.id)]),
+      cli(['tasks', 'history', 'weekly', '--limit', '1', '--after', String(newest!.id)]),
+    ]);
+    expectSameJson(page.json, (await api('tasks.history', { task: 'nightly', limit: 1, after: newest!.id })).json);
+    expect((page.json as { id: number }[]).map((e) => e.id)).toEqual([middle!.id]);
+    // The task is chosen in SQL before the page is cut: weekly's one event, though nightly's two are newer, also past a cursor from nightly's list.
+    expectSameJson(weeklyPage.json, (await api('tasks.history', { task: 'weekly', limit: 1, after: newest!.id })).json);
+    expect(weeklyPage.json).toMatchObject([{ task: 'weekly', action: 'added' }]);
+    // Every task's events, and a page past the last one of a task that exists: empty, not an error.
+    expectSameJson(everyTask.json, (await api('tasks.history', {})).json);
+    expect(pastTheLast.json).toEqual([]);
+
+    const fromApi = await api('tasks.history', { task: 'nighlty' });
+    expect(fromCli.code).toBe(2);
+    expect(fromApi.status).toBe(404);
+    // One error, its hint in each surface's words: the CLI's command, the console's Settings page.
+    expectSameJson(withoutHint(fromCli.json), withoutHint(fromApi.json));
+    expect(fromCli.json).toEqual({ error: expect.objectContaining({ code: 'NOT_FOUND', message: 'task "nighlty" does not exist', hint: 'see `gatehouse tasks list`' }) });
+    expect(fromApi.json).toEqual({ error: expect.objectContaining({ hint: 'the Settings page lists the scheduled tasks' }) });
+    // The same schema refuses the same bad page on both.
+    expect(zeroPage.code).toBe(2);
+    expect((await api('tasks.history', { task: 'nightly', limit: 0 })).json).toEqual({ error: expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringMatching(/limit/) }) });
+  });
+
+  it.sequential('keeps who switched a task off or on and why, refusing the switch without a reason on both, and shows it in tasks show', async () => {
+    expect((await cliAsText(['tasks', 'add', 'switched', '--cron', '0 1 * * *', '--source', 'synthetic:seed=1,count=5', '--operator', 'ann', '--reason', 'the early feed'])).code).toBe(0);
+    const withoutReason = await Promise.all((['disable', 'enable'] as const).map(async (verb) => [verb, await cli(['tasks', verb, 'switched', '--operator', 'bo'])] as const));
+    for (const [verb, fromCli] of withoutReason) {
+      const fromApi = await api('tasks.edit', { name: 'switched', enabled: verb === 'enable' });
+      expect(fromCli.code).toBe(2);
+      expect(fromApi.status).toBe(400);
+      expectSameJson(withoutHint(fromCli.json), withoutHint(fromApi.json));
+      expect(fromCli.json).toEqual({ error: { code: 'USAGE', message: `a reason is required to ${verb} a task`, hint: 'pass --reason "why"' } });
+    }
+    expect((await cli(['tasks', 'disable', 'switched', '--operator', 'bo', '--reason', 'feed broken\nsince 02:00'])).code).toBe(0);
+    expect((await api('tasks.edit', { name: 'switched', enabled: true, reason: 'feed fixed', expected: { enabled: false } })).status).toBe(200);
+    expect((await cli(['tasks', 'disable', 'switched', '--operator', 'cy', '--reason', 'again'])).code).toBe(0);
+    const history = await cli(['tasks', 'history', 'switched']);
+    expectSameJson(history.json, (await api('tasks.history', { task: 'switched' })).json);
+    expect((history.json as { operator: string; after: { enabled: boolean }; reason: string | null }[]).map((e) => [e.operator, e.after.enabled, e.reason])).toEqual([
+      ['cy', false, 'again'],
+      [os.userInfo().username, true, 'feed fixed'],
+      ['bo', false, 'feed broken\nsince 02:00'],
+      ['ann', true, 'the early feed'],
+    ]);
+    // An edit's reason is optional, kept when given, on both.
+    expect((await cli(['tasks', 'edit', 'switched', '--cron', '0 2 * * *', '--reason', 'the feed moved'])).code).toBe(0);
+    expect((await api('tasks.edit', { name: 'switched', cron: '0 3 * * *' })).status).toBe(200);
+    expect((await api('tasks.history', { task: 'switched', limit: 2 })).json).toMatchObject([{ after: { cron: '0 3 * * *' }, reason: null }, { after: { cron: '0 2 * * *' }, reason: 'the feed moved' }]);
+    const [shown, historyAsText] = await Promise.all([cliAsText(['tasks', 'show', 'switched']), cliAsText(['tasks', 'history', 'switched'])]);
+    expect(shown.stdout.split('\n')[1]).toMatch(/^ {2}disabled by cy at \S+: again$/);
+    // A line break in the reason is printed as an escape: the line stays one line.
+    expect(historyAsText.stdout).toContain('feed broken\\x0asince 02:00');
+  });
+
+  it.sequential('shows a task and lists the tasks with the same JSON, a task backing off after failures with its retry as next run, and says an unknown task is not found', async () => {
+    // Two failed scheduled times an hour apart, the second at the start of this hour: one time skipped, the try two hours on, still ahead of the CLI's and the API's clocks.
+    const hour = (back: number) => new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - back * 3_600_000);
+    await addTask(store, { name: 'hourly', cron: '0 * * * *', source: `file:${location}-meetings-that-never-came.json` }, hour(2));
+    for (const at of [hour(1), hour(0)]) {
+      const clock = () => new Date(at.getTime() + 1_000);
+      const scheduler = new Scheduler({ store, clock, log: () => {}, runTask: (task, request) => runTask(store, task, { clock }, request) });
+      expect((await scheduler.tick()).entries.filter((entry) => entry.task === 'hourly')).toMatchObject([{ outcome: 'failed' }]);
+    }
+    const retryAt = new Date(hour(0).getTime() + 2 * 3_600_000).toISOString();
+
+    const unknownTask = [[['tasks', 'show', 'hourlly'], 'tasks.get', { name: 'hourlly' }], [['tasks', 'run', 'hourlly'], 'tasks.run', { name: 'hourlly' }], [['tasks', 'disable', 'hourlly', '--reason', 'typo'], 'tasks.edit', { name: 'hourlly', enabled: false, reason: 'typo' }]] as const;
+    // Every CLI call here changes nothing (the unknown task's are refused): all at once.
+    const [shown, listed, trimmed, ...unknownFromCli] = await Promise.all([
+      cli(['tasks', 'show', 'hourly']),
+      cli(['tasks', 'list']),
+      cli(['tasks', 'show', 'hourly ']),
+      ...unknownTask.map(([args]) => cli([...args])),
+    ]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expectSameJson(shown.json, (await api('tasks.get', { name: 'hourly' })).json);
+    expect(shown.json).toMatchObject({ name: 'hourly', consecutiveFailures: 2, retryAt, nextRunAt: retryAt });
+    expectSameJson(listed.json, (await api('tasks.list', {})).json);
+    // A listed task is the task as shown, with whether the scheduler is paused (not: its database is whole).
+    expect(listed.json).toContainEqual({ ...(shown.json as object), schedulerPaused: null });
+
+    // A name is trimmed as tasks.add stored it, on both: "hourly " is hourly, not an unknown task.
+    expect(trimmed.json).toEqual(shown.json);
+    expect((await api('tasks.get', { name: 'hourly ' })).json).toEqual(shown.json);
+
+    for (const [index, [, method, body]] of unknownTask.entries()) {
+      const fromCli = unknownFromCli[index]!;
+      const fromApi = await api(method, body);
+      expect(fromCli.code).toBe(2);
+      expect(fromApi.status).toBe(404);
+      expectSameJson(withoutHint(fromCli.json), withoutHint(fromApi.json));
+      expect(fromCli.json).toEqual({ error: { code: 'NOT_FOUND', message: 'task "hourlly" does not exist', hint: 'see `gatehouse tasks list`' } });
+      expect(fromApi.json).toEqual({ error: { code: 'NOT_FOUND', message: 'task "hourlly" does not exist', hint: 'the Settings page lists the scheduled tasks' } });
+    }
+  });
+
+  it.sequential('edits, disables and runs a task named with blanks around it as the API does (trimmed), not as an unknown task', async () => {
+    const edited = await cli(['tasks', 'edit', 'weekly ', '--cron', '0 5 * * 1', '--operator', 'cy']);
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(edited.json).toMatchObject({ name: 'weekly', cron: '0 5 * * 1' });
+    expect((await api('tasks.edit', { name: 'weekly ', cron: '0 6 * * 1' })).json).toMatchObject({ name: 'weekly', cron: '0 6 * * 1' });
+    const disabled = await cli(['tasks', 'disable', ' weekly', '--operator', 'cy', '--reason', 'feed broken']);
+    expect(disabled.code, disabled.stderr).toBe(0);
+    expectSameJson(disabled.json, (await api('tasks.get', { name: 'weekly' })).json);
+    expect(disabled.json).toMatchObject({ name: 'weekly', enabled: false, nextRunAt: null });
+    expect((await api('tasks.history', { task: 'weekly', limit: 2 })).json).toMatchObject([{ operator: 'cy', after: { enabled: false } }, { after: { cron: '0 6 * * 1' } }]);
+
+    const ran = await cli(['tasks', 'run', 'weekly ']);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.json).toMatchObject({ runId: expect.any(Number), task: 'weekly', status: 'success' });
+    expect((await api('tasks.get', { name: 'weekly' })).json).toMatchObject({ lastRunId: (ran.json as { runId: number }).runId });
+  });
+
+  it.sequential('refuses a schedule whose runs come too close together with the same error on both, and takes it from both when told it is meant', async () => {
+    // 06:00 and 06:01 on 1 January: the same two times whenever the test runs.
+    const body = { name: 'new-year', cron: '0,1 6 1 1 *', source: 'synthetic:seed=3,count=5' };
+    // Two refusals, at once.
+    const [fromCli, sixFields] = await Promise.all([cli(['tasks', 'add', body.name, '--cron', body.cron, '--source', body.source]), cli(['tasks', 'edit', 'nightly', '--cron', '0 0 2 * * *'])]);
+    const fromApi = await api('tasks.add', body);
+    expect(fromCli.code).toBe(2);
+    expect(fromApi.status).toBe(400);
+    // One error, its hint in each surface's words: the CLI's option, the console form's checkbox.
+    expectSameJson(withoutHint(fromCli.json), withoutHint(fromApi.json));
+    expect(fromCli.json).toEqual({ error: { code: 'USAGE', message: expect.stringMatching(/runs 1 minute apart .*at least 5 minutes apart/), hint: expect.stringMatching(/--allow-frequent \(API: allowFrequent: true\)/) } });
+    expect(fromApi.json).toMatchObject({ error: { hint: expect.stringContaining(`tick “${ALLOW_FREQUENT_LABEL}”`) } });
+    expect((await api('tasks.get', { name: body.name })).status).toBe(404);
+    // Six fields: the same words on both.
+    expect(sixFields.code).toBe(2);
+    expectSameJson(sixFields.json, (await api('tasks.edit', { name: 'nightly', cron: '0 0 2 * * *' })).json);
+
+    const added = await cli(['tasks', 'add', body.name, '--cron', body.cron, '--source', body.source, '--allow-frequent']);
+    expect(added.code, added.stderr).toBe(0);
+    expectSameJson(added.json, (await api('tasks.get', { name: body.name })).json);
+    expect((await api('tasks.add', { ...body, name: 'new-year-api', allowFrequent: true })).json).toMatchObject({ name: 'new-year-api', cron: body.cron });
+  });
+
+  it.sequential('changes a flag from either side with the same event JSON as the history gives it, key for key', async () => {
+    const set = await cli(['flags', 'set', 'BATCH_SIZE', '20', '--reason', 'smaller batches', '--operator', 'ann']);
     expect(set.code, set.stderr).toBe(0);
     const unset = await api('flags.unset', { flag: 'BATCH_SIZE', reason: 'back to the default' });
     expect(unset.status).toBe(200);
-    const reverted = cli(['flags', 'revert', String((unset.json as { id: number }).id), '--reason', 'smaller after all', '--operator', 'ann']);
+    const reverted = await cli(['flags', 'revert', String((unset.json as { id: number }).id), '--reason', 'smaller after all', '--operator', 'ann']);
     expect(reverted.code, reverted.stderr).toBe(0);
-    const history = cli(['flags', 'history', 'BATCH_SIZE']);
+    const history = await cli(['flags', 'history', 'BATCH_SIZE']);
     expectSameJson(history.json, (await api('flags.history', { flag: 'BATCH_SIZE' })).json);
     expectSameJson(history.json, [reverted.json, unset.json, set.json]);
     expect(reverted.json).toMatchObject({ flag: 'BATCH_SIZE', scope: 'global', oldValue: null, newValue: 20, operator: 'ann' });
   });
 
-  it('marks anomalies one run or many at a time with the review JSON the API gives, and refuses a run that cannot be marked or accepted with the same error', async () => {
+  it.sequential('marks anomalies one run or many at a time with the review JSON the API gives, and refuses a run that cannot be marked or accepted with the same error', async () => {
     const [cliRun, apiRun, cliRuns, apiRuns] = [await recordRun(store, 'anomalous', 1), await recordRun(store, 'anomalous', 5), await recordRun(store, 'anomalous', 9), await recordRun(store, 'anomalous', 13)];
     // Two reviews: the same keys in the same order, the same types (ids, times and operators differ).
     const layout = (review: unknown) => Object.entries(review as object).map(([key, value]) => `${key}:${value === null ? 'null' : typeof value}`);
-    const marked = cli(['anomalies', 'mark', '--run', String(cliRun), '--as', 'expected', '--reason-kind', 'seasonal', '--reason', 'spring recess', '--operator', 'ann']);
+    const marked = await cli(['anomalies', 'mark', '--run', String(cliRun), '--as', 'expected', '--reason-kind', 'seasonal', '--reason', 'spring recess', '--operator', 'ann']);
     expect(marked.code, marked.stderr).toBe(0);
     const markedByApi = await api('anomalies.mark', { runId: apiRun, as: 'expected', reasonKind: 'seasonal', reason: 'spring recess' });
     expect(layout(marked.json)).toEqual(layout(markedByApi.json));
-    const many = cli(['anomalies', 'mark-many', '--run', String(cliRuns), '--as', 'confirmed', '--reason', 'a real drop', '--operator', 'ann']);
+    const many = await cli(['anomalies', 'mark-many', '--run', String(cliRuns), '--as', 'confirmed', '--reason', 'a real drop', '--operator', 'ann']);
     expect(many.code, many.stderr).toBe(0);
     const manyByApi = (await api('anomalies.markMany', { runIds: [apiRuns], as: 'confirmed', reason: 'a real drop' })).json as { reviews: unknown[] };
     expect(Object.keys(many.json as object)).toEqual(Object.keys(manyByApi));
@@ -450,16 +469,17 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
       [['runs', 'accept', '1', '--reason', 'x', '--operator', 'ann'], 'runs.accept', { runId: 1, reason: 'x' }],
       [['runs', 'accept', '999', '--reason', 'x', '--operator', 'ann'], 'runs.accept', { runId: 999, reason: 'x' }],
     ];
-    for (const [args, method, body] of refusals) {
-      const fromCli = cli(args);
+    const refusedByCli = await Promise.all(refusals.map(([args]) => cli(args)));
+    for (const [index, [args, method, body]] of refusals.entries()) {
+      const fromCli = refusedByCli[index]!;
       expect(fromCli.code, args.join(' ')).toBe(2);
       expect(withoutHint(fromCli.json), args.join(' ')).toEqual(withoutHint((await api(method, body)).json));
     }
   });
 
-  it('previews a rollback with the same report on both, key for key, its conflicts included', async () => {
+  it.sequential('previews a rollback with the same report on both, key for key, its conflicts included', async () => {
     // Run 3 changed hearings run 2 wrote: the preview would be refused, which the CLI's exit says as the rollback's would (2).
-    const fromCli = cli(['rollback', '--run', '2', '--dry-run']);
+    const fromCli = await cli(['rollback', '--run', '2', '--dry-run']);
     expect(fromCli.code, fromCli.stderr).toBe(2);
     const fromApi = await api('rollback.preview', { runId: 2 });
     expect(fromApi.status).toBe(200);
@@ -478,34 +498,37 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect(fromCli.json).toMatchObject({ runId: 2, dryRun: true, wouldRefuse: true, conflicts: expect.arrayContaining([expect.objectContaining({ eventId: expect.any(String) })]) });
   });
 
-  it('tunes a task\'s sensitivity with the what-if and the version the API gives, and says a staging copy that is not there is not found on both', async () => {
+  it.sequential('tunes a task\'s sensitivity with the what-if and the version the API gives, and says a staging copy that is not there is not found on both', async () => {
     await addTask(store, { name: 'tuned', cron: '0 5 * * *', source: 'synthetic:seed=1,count=5' }, new Date());
     const settings = { metrics: { fetched: 'high' }, minSignals: 2 };
-    const dryRun = cli(['validate', 'tune', '--task', 'tuned', '--metric', 'fetched', '--sensitivity', 'high', '--min-signals', '2', '--dry-run']);
+    // A mistyped staging path: refused on both, not a what-if without the trial cases it was to count.
+    const missing = backend.name === 'postgres' ? 'no_such_staging' : `${location}-no-such-staging.db`;
+    // The what-if and the refusal save nothing: both at once.
+    const [dryRun, fromCli] = await Promise.all([
+      cli(['validate', 'tune', '--task', 'tuned', '--metric', 'fetched', '--sensitivity', 'high', '--min-signals', '2', '--dry-run']),
+      cli(['validate', 'tune', '--task', 'tuned', '--min-signals', '2', '--dry-run', '--staging', missing]),
+    ]);
     expect(dryRun.code, dryRun.stderr).toBe(0);
     const { saved, ...whatIf } = dryRun.json as { saved: unknown };
     expect(saved).toBeNull();
     expectSameJson(whatIf, (await api('sensitivity.whatIf', { task: 'tuned', settings })).json);
 
-    // A mistyped staging path: refused on both, not a what-if without the trial cases it was to count.
-    const missing = backend.name === 'postgres' ? 'no_such_staging' : `${location}-no-such-staging.db`;
-    const fromCli = cli(['validate', 'tune', '--task', 'tuned', '--min-signals', '2', '--dry-run', '--staging', missing]);
     const fromApi = await api('sensitivity.whatIf', { task: 'tuned', settings: { minSignals: 2 }, staging: missing });
     expect(fromCli.code).toBe(2);
     expect(fromApi.status).toBe(404);
     expectSameJson(fromCli.json, fromApi.json);
     expect(fromCli.json).toEqual({ error: { code: 'NOT_FOUND', message: `staging database ${missing} does not exist` } });
 
-    const tuned = cli(['validate', 'tune', '--task', 'tuned', '--metric', 'fetched', '--sensitivity', 'high', '--min-signals', '2', '--reason', 'fewer alarms', '--operator', 'ann']);
+    const tuned = await cli(['validate', 'tune', '--task', 'tuned', '--metric', 'fetched', '--sensitivity', 'high', '--min-signals', '2', '--reason', 'fewer alarms', '--operator', 'ann']);
     expect(tuned.code, tuned.stderr).toBe(0);
     const [latest] = (await api('sensitivity.history', { task: 'tuned', limit: 1 })).json as unknown[];
     expectSameJson((tuned.json as { saved: unknown }).saved, latest);
     expect(latest).toMatchObject({ task: 'tuned', version: 1, settings, operator: 'ann', reason: 'fewer alarms' });
   }, 120_000);
 
-  it('compares a canary task with the others in the JSON the API gives (the report\'s end is the moment of asking)', async () => {
+  it.sequential('compares a canary task with the others in the JSON the API gives (the report\'s end is the moment of asking)', async () => {
     await addTask(store, { name: 'canary-feed', cron: '0 7 * * *', source: 'synthetic:seed=4,count=5' }, new Date());
-    const fromCli = cli(['report', 'canary', '--task', 'canary-feed', '--since', '2020-01-01']);
+    const fromCli = await cli(['report', 'canary', '--task', 'canary-feed', '--since', '2020-01-01']);
     expect(fromCli.code, fromCli.stderr).toBe(0);
     const fromApi = await api('canary.report', { task: 'canary-feed', since: '2020-01-01' });
     expect(fromApi.status).toBe(200);
@@ -514,7 +537,7 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     expect(fromCli.json).toMatchObject({ task: 'canary-feed', recommendation: expect.any(String) });
   });
 
-  it('starts, shows, promotes, pauses and aborts a rollout with the JSON the API gives for it at each step', async () => {
+  it.sequential('starts, shows, promotes, pauses and aborts a rollout with the JSON the API gives for it at each step', async () => {
     // What the guardrails see is read at the moment of asking: the end of the window differs, nothing else.
     const atOneMoment = (detail: unknown) => {
       const d = detail as { latest: { window: { until: string } } | null };
@@ -523,44 +546,49 @@ describe.each(testBackends().map((backend) => [backend.name, backend] as const))
     const expectSameRollout = (fromCli: unknown, fromApi: unknown) => expectSameJson(atOneMoment(fromCli), atOneMoment(fromApi));
 
     // A threshold is typed in percent and refused in percent, naming --threshold; the API refuses the same fractions.
-    for (const [percent, fraction] of [['0', 0], ['2000', 20]] as const) {
-      const refused = cli(['rollout', 'start', '--flag', 'ADAPTIVE_BATCH_CEILING=400', '--threshold', percent, '--reason', 'r']);
+    const thresholds = [['0', 0], ['2000', 20]] as const;
+    // Two refusals and a status before any rollout change nothing: all at once.
+    const [none, ...refusedByCli] = await Promise.all([
+      cliAsText(['rollout', 'status']),
+      ...thresholds.map(([percent]) => cli(['rollout', 'start', '--flag', 'ADAPTIVE_BATCH_CEILING=400', '--threshold', percent, '--reason', 'r'])),
+    ]);
+    for (const [index, [percent, fraction]] of thresholds.entries()) {
+      const refused = refusedByCli[index]!;
       expect(refused.code).toBe(2);
       expect(refused.json).toEqual({ error: { code: 'USAGE', message: `--threshold takes a percentage above 0 and at most 1000, such as 10; got "${percent}"` } });
       const body = { name: 'r', flagChanges: [{ flag: 'ADAPTIVE_BATCH_CEILING', value: 400 }], timeThreshold: fraction, reason: 'r' };
       expect((await api('rollouts.start', body)).json).toEqual({ error: expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringMatching(/timeThreshold/) }) });
     }
 
-    const none = runCli(['rollout', 'status', '--db', location]);
     expect(none.code, none.stderr).toBe(0);
     expect(none.stdout).toBe('no rollout has been started (start one with `gatehouse rollout start`)\n');
 
-    const started = cli(['rollout', 'start', '--flag', 'ADAPTIVE_BATCH_CEILING=400', '--stages', 'deployed:0:1,all:0:1', '--reason', 'larger batches', '--operator', 'ann']);
+    const started = await cli(['rollout', 'start', '--flag', 'ADAPTIVE_BATCH_CEILING=400', '--stages', 'deployed:0:1,all:0:1', '--reason', 'larger batches', '--operator', 'ann']);
     expect(started.code, started.stderr).toBe(0);
     const { id } = started.json as { id: number };
     expectSameRollout(started.json, (await api('rollouts.get', { rolloutId: id })).json);
-    const status = cli(['rollout', 'status']);
+    const [status, statusById] = await Promise.all([cli(['rollout', 'status']), cli(['rollout', 'status', String(id)])]);
     expect(status.code, status.stderr).toBe(0);
     expectSameRollout(status.json, (await api('rollouts.get', {})).json);
-    expectSameRollout(cli(['rollout', 'status', String(id)]).json, (await api('rollouts.get', { rolloutId: id })).json);
+    expectSameRollout(statusById.json, (await api('rollouts.get', { rolloutId: id })).json);
 
-    const promoted = cli(['rollout', 'promote', String(id), '--from', 'deployed', '--reason', 'deployed cleanly', '--operator', 'ann']);
+    const promoted = await cli(['rollout', 'promote', String(id), '--from', 'deployed', '--reason', 'deployed cleanly', '--operator', 'ann']);
     expect(promoted.code, promoted.stderr).toBe(0);
     expect(promoted.json).toMatchObject({ id, state: 'active', stageIndex: 1 });
     expectSameRollout(promoted.json, (await api('rollouts.get', { rolloutId: id })).json);
 
     const paused = await api('rollouts.pause', { rolloutId: id, reason: 'weekend' });
     expect(paused.status).toBe(200);
-    expectSameRollout(cli(['rollout', 'status', String(id)]).json, paused.json);
+    expectSameRollout((await cli(['rollout', 'status', String(id)])).json, paused.json);
 
-    const aborted = cli(['rollout', 'abort', String(id), '--reason', 'not needed', '--operator', 'ann']);
+    const aborted = await cli(['rollout', 'abort', String(id), '--reason', 'not needed', '--operator', 'ann']);
     expect(aborted.code, aborted.stderr).toBe(0);
     expect(aborted.json).toMatchObject({ id, state: 'aborted' });
     expectSameRollout(aborted.json, (await api('rollouts.get', { rolloutId: id })).json);
-    expectSameJson(cli(['rollout', 'list']).json, (await api('rollouts.list', {})).json);
-
     // An id that names no rollout is not found on both, unlike "the newest" before any was started.
-    const fromCli = cli(['rollout', 'status', '999']);
+    const [listed, fromCli] = await Promise.all([cli(['rollout', 'list']), cli(['rollout', 'status', '999'])]);
+    expectSameJson(listed.json, (await api('rollouts.list', {})).json);
+
     const fromApi = await api('rollouts.get', { rolloutId: 999 });
     expect(fromCli.code).toBe(2);
     expect(fromApi.status).toBe(404);
