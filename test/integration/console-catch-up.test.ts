@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { notifyRunOutcomes, runTaskThroughEngine } from '../../main/api/index.js';
 import { Notifier, Scheduler, type DeliveredNotification } from '../../main/scheduler/index.js';
 import { congressesSitting } from '../../main/sources/index.js';
@@ -79,7 +79,11 @@ describe('a Congress.gov task run from the console after a gap longer than 90 da
 
     fake.override = null;
     // Updated the whole second after the interrupted run's window ended (Congress.gov's window bounds are whole seconds).
-    meetings.push(hearingRecord(540500, { updateDate: new Date(Math.floor(Date.parse(ended) / 1000) * 1000 + 1000).toISOString() }));
+    const updatedAt = Math.floor(Date.parse(ended) / 1000) * 1000 + 1000;
+    meetings.push(hearingRecord(540500, { updateDate: new Date(updatedAt).toISOString() }));
+    // The next run's window ends when it starts, on the real clock: an interrupted run that took under a second
+    // would start it before the meeting was updated, and (honourDates) the server would rightly not list it yet.
+    await vi.waitFor(() => expect(Date.now()).toBeGreaterThan(updatedAt), { timeout: 5_000, interval: 50 });
     const since = fake.requests.length;
     tickAt += 3_600_000;
     const [next] = (await scheduler.tick()).entries;
