@@ -53,6 +53,16 @@ export async function psql(statement: string): Promise<void> {
   }
 }
 
+/** `read`, given the rows of each query it runs on a session of the test's own beside Gatehouse's: what support sees from psql. */
+export async function readBeside<T>(read: (rows: (text: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T> {
+  const client = await connectToPostgres();
+  try {
+    return await read(async (text) => (await client.query(text)).rows as Record<string, unknown>[]);
+  } finally {
+    await client.end();
+  }
+}
+
 let counter = 0;
 
 /**

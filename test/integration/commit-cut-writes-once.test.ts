@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
 import { startCommitCutRelay } from '../helpers/commit-cut-relay.js';
-import { availablePostgresBackend, connectToPostgres } from '../helpers/postgres.js';
+import { availablePostgresBackend, readBeside } from '../helpers/postgres.js';
 
 const backend = await availablePostgresBackend();
 
@@ -13,18 +13,12 @@ const CUTS = [
 ];
 
 /** What the store holds, read on a connection of its own. */
-async function stored(schema: string) {
-  const client = await connectToPostgres();
-  try {
-    const rows = async (text: string) => (await client.query(text)).rows as Record<string, unknown>[];
-    return {
-      runs: (await rows(`SELECT id, status FROM "${schema}".runs ORDER BY id`)).map((row) => `${String(row.id)}:${String(row.status)}`),
-      quarantined: (await rows(`SELECT count(*) AS n FROM "${schema}".quarantine`))[0]!.n,
-      hearings: (await rows(`SELECT count(*) AS n FROM "${schema}".hearings`))[0]!.n,
-    };
-  } finally {
-    await client.end();
-  }
+function stored(schema: string) {
+  return readBeside(async (rows) => ({
+    runs: (await rows(`SELECT id, status FROM "${schema}".runs ORDER BY id`)).map((row) => `${String(row.id)}:${String(row.status)}`),
+    quarantined: (await rows(`SELECT count(*) AS n FROM "${schema}".quarantine`))[0]!.n,
+    hearings: (await rows(`SELECT count(*) AS n FROM "${schema}".hearings`))[0]!.n,
+  }));
 }
 
 /**

@@ -10,7 +10,7 @@ import { memoryPreferences } from '../../main/api/preferences.js';
 import { flagStore, setFlag } from '../../main/flags/index.js';
 import { sqliteBackend, testBackends, withStoreAt, type TestBackend } from '../helpers/backends.js';
 import { operatorCaller } from '../helpers/callers.js';
-import { printed, runCli, startCli, type CliResult } from '../helpers/cli.js';
+import { printed, runCli, startCli } from '../helpers/cli.js';
 import { FAKE_API_KEY, isDetailRequest, startFakeCongress, stopAtDetail } from '../helpers/congress-server.js';
 import { domainFingerprint } from '../helpers/domain-rows.js';
 import { countedQueries } from '../helpers/counted-queries.js';
@@ -60,6 +60,18 @@ async function updateHeldAfterFirstBatch(db: string, ...more: string[]) {
   return { goOn, stop };
 }
 
+/** The summary of an update held after its first batch while HALT_UPDATES is set on `scope` by `operator`. */
+async function haltedWhileHeld(db: string, scope: string, operator: string, ...more: string[]): Promise<RunSummary> {
+  const running = await updateHeldAfterFirstBatch(db, ...more);
+  try {
+    const set = flags(db, 'set', 'HALT_UPDATES', 'true', '--scope', scope, '--reason', REASON, '--operator', operator);
+    expect(set.code, set.stderr).toBe(0);
+    return JSON.parse((await running.goOn()).stdout) as RunSummary;
+  } finally {
+    await running.stop();
+  }
+}
+
 /** Until a halt request waits beside the SQLite database `db` (a flag writer waiting for the run's write lock). */
 async function haltRequested(db: string): Promise<void> {
   await vi.waitFor(() => expect(fs.readdirSync(`${db}.writer-notes`).some((name) => name.endsWith('.note'))).toBe(true), { timeout: 30_000, interval: 20 });
@@ -97,16 +109,7 @@ describe.each(testBackends())('HALT_UPDATES stops updates under way and refuses 
     const lone = startCli(update(clean));
 
     const db = await configured(backend);
-    const running = await updateHeldAfterFirstBatch(db);
-    let ended: CliResult;
-    try {
-      const set = flags(db, 'set', 'HALT_UPDATES', 'true', '--scope', 'kill', '--reason', REASON, '--operator', 'support-sam');
-      expect(set.code, set.stderr).toBe(0);
-      ended = await running.goOn();
-    } finally {
-      await running.stop();
-    }
-    const stopped = JSON.parse(ended.stdout) as RunSummary;
+    const stopped = await haltedWhileHeld(db, 'kill', 'support-sam');
     expect(stopped.status).toBe('interrupted');
     expect(stopped.error).toMatch(/^stopped by HALT_UPDATES \(scope kill\), set by support-sam at \S+: "incident 42: upstream sends bad dates", after the last committed batch — resume with --resume 1$/);
     expect(stopped.flagChanges).toEqual([expect.objectContaining({ flag: 'HALT_UPDATES', value: true, killedBy: 'support-sam', reason: REASON, at: 'batch', applied: true })]);
@@ -141,16 +144,7 @@ describe.each(testBackends())('HALT_UPDATES stops updates under way and refuses 
 
   it('set on a task\'s scope mid-run, the run\'s summary records the halt as it records a kill: scope, who, when, why (update --json and runs show alike)', async () => {
     const db = await configured(backend);
-    const running = await updateHeldAfterFirstBatch(db, '--task', 'daily');
-    let ended: CliResult;
-    try {
-      const set = flags(db, 'set', 'HALT_UPDATES', 'true', '--scope', 'task:daily', '--reason', REASON, '--operator', 'ops-bo');
-      expect(set.code, set.stderr).toBe(0);
-      ended = await running.goOn();
-    } finally {
-      await running.stop();
-    }
-    const stopped = JSON.parse(ended.stdout) as RunSummary;
+    const stopped = await haltedWhileHeld(db, 'task:daily', 'ops-bo', '--task', 'daily');
     expect(stopped.status).toBe('interrupted');
     const halt = { flag: 'HALT_UPDATES', value: true, killedBy: 'ops-bo', killedAt: expect.any(String), reason: REASON, at: 'batch', batch: stopped.batches.total + 1, applied: true, scope: 'task:daily', effect: expect.stringContaining('the run stopped before batch') };
     expect(stopped.flagChanges).toEqual([halt]);

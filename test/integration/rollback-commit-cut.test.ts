@@ -2,27 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventIdFor } from '../../main/sources/synthetic-hearing.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { startCommitCutRelay, type CommitCut } from '../helpers/commit-cut-relay.js';
-import { availablePostgresBackend, connectToPostgres } from '../helpers/postgres.js';
+import { availablePostgresBackend, readBeside } from '../helpers/postgres.js';
 
 const backend = await availablePostgresBackend();
 
 /** What support reads of the store, on a connection of its own. */
-async function stored(schema: string) {
-  const client = await connectToPostgres();
-  try {
-    const rows = async (text: string) => (await client.query(text)).rows as Record<string, unknown>[];
-    return {
-      runs: (await rows(`SELECT id, status FROM "${schema}".runs ORDER BY id`)).map((row) => `${String(row.id)}:${String(row.status)}`),
-      rollbackEvents: (await rows(`SELECT run_id, batch_seq FROM "${schema}".rollback_events ORDER BY id`)).map((row) => `${String(row.run_id)}/${String(row.batch_seq)}`),
-      attempts: (await rows(`SELECT outcome FROM "${schema}".writer_attempts WHERE operation LIKE 'a rollback of %' ORDER BY id`)).map((row) => String(row.outcome)),
-      restores: (await rows(`SELECT r.snapshot_id, a.outcome FROM "${schema}".restore_events r, "${schema}".writer_attempts a WHERE a.operation = 'a restore of snapshot ' || r.snapshot_id ORDER BY r.id`)).map((row) => `${String(row.snapshot_id)}:${String(row.outcome)}`),
-      batches: (await rows(`SELECT run_id, seq, status FROM "${schema}".batches ORDER BY run_id, seq`)).map((row) => `${String(row.run_id)}/${String(row.seq)}:${String(row.status)}`),
-      quarantined: Number((await rows(`SELECT count(*) AS n FROM "${schema}".quarantine`))[0]!.n),
-      hearings: Number((await rows(`SELECT count(*) AS n FROM "${schema}".hearings`))[0]!.n),
-    };
-  } finally {
-    await client.end();
-  }
+function stored(schema: string) {
+  return readBeside(async (rows) => ({
+    runs: (await rows(`SELECT id, status FROM "${schema}".runs ORDER BY id`)).map((row) => `${String(row.id)}:${String(row.status)}`),
+    rollbackEvents: (await rows(`SELECT run_id, batch_seq FROM "${schema}".rollback_events ORDER BY id`)).map((row) => `${String(row.run_id)}/${String(row.batch_seq)}`),
+    attempts: (await rows(`SELECT outcome FROM "${schema}".writer_attempts WHERE operation LIKE 'a rollback of %' ORDER BY id`)).map((row) => String(row.outcome)),
+    restores: (await rows(`SELECT r.snapshot_id, a.outcome FROM "${schema}".restore_events r, "${schema}".writer_attempts a WHERE a.operation = 'a restore of snapshot ' || r.snapshot_id ORDER BY r.id`)).map((row) => `${String(row.snapshot_id)}:${String(row.outcome)}`),
+    batches: (await rows(`SELECT run_id, seq, status FROM "${schema}".batches ORDER BY run_id, seq`)).map((row) => `${String(row.run_id)}/${String(row.seq)}:${String(row.status)}`),
+    quarantined: Number((await rows(`SELECT count(*) AS n FROM "${schema}".quarantine`))[0]!.n),
+    hearings: Number((await rows(`SELECT count(*) AS n FROM "${schema}".hearings`))[0]!.n),
+  }));
 }
 
 /**
