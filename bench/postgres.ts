@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { runUpdate } from '../main/engine/index.js';
 import { openSource } from '../main/sources/index.js';
-import { openStore } from '../main/store/index.js';
+import { openStore, snapshotSchemaPrefix } from '../main/store/index.js';
 
 export interface PostgresMeasurement {
   records: number;
@@ -52,7 +52,9 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
   client.on('error', () => {});
   try {
     await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    // Its snapshots too: a run on it may have taken one, in a schema of its own named from this one's.
+    const { rows } = await client.query<{ name: string }>('SELECT nspname AS name FROM pg_namespace WHERE starts_with(nspname, $1)', [snapshotSchemaPrefix(schema)]);
+    for (const name of [schema, ...rows.map((row) => row.name)]) await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
   } finally {
     await client.end().catch(() => {});
   }
