@@ -31,47 +31,33 @@ function freshDatabase(): { file: string; remove: () => void } {
 }
 
 /**
- * End to end, as `gatehouse update` does it: open, lock, fetch, rules, batches, record the run.
- * `batchCeiling` null: fixed batches of `batchSize`, as runUpdate runs without one; the CLI's
- * default (ADAPTIVE_BATCHES on) grows them to DEFAULT_BATCH_CEILING.
+ * Where an update measurement's clock starts. `end-to-end`, as `gatehouse update` does it: open,
+ * migrate, generate the synthetic records, lock, rules, batches, record the run. `beside-floor`, the
+ * span the floor times (measureFloor) and the throughput sweep uses: the schema made and the records
+ * generated before the clock (≈ 15 % of a 100k run, none of it the floor's). Closing the store is on
+ * the clock either way: its last WAL checkpoint is part of the writing, as the floor's close is.
  */
-export async function measureUpdate(records: number, mode: RunMode, batchSize = 50, batchCeiling: number | null = null): Promise<EngineMeasurement> {
+export type UpdateSpan = 'end-to-end' | 'beside-floor';
+
+/**
+ * One update of `records` synthetic hearings into a fresh SQLite file. `batchCeiling` null: fixed
+ * batches of `batchSize`, as runUpdate runs without one; the CLI's default (ADAPTIVE_BATCHES on)
+ * grows them to DEFAULT_BATCH_CEILING.
+ */
+export async function measureUpdate(records: number, mode: RunMode, batchSize = 50, batchCeiling: number | null = null, span: UpdateSpan = 'end-to-end'): Promise<EngineMeasurement> {
   const { file, remove } = freshDatabase();
   try {
+    const ready = span === 'beside-floor' ? { store: await openStore(file), source: preReadSource(await syntheticItems(records)) } : null;
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
-    const store = await openStore(file);
-    const source = await benchSource(records);
+    const store = ready?.store ?? (await openStore(file));
+    const source = ready?.source ?? (await benchSource(records));
     const summary = await runUpdate({ store, source, mode, batchSize, batchCeiling });
     await store.close();
     const ms = performance.now() - started;
     const cpuMs = cpuMsSince(cpuBefore);
     if (summary.metrics.added !== records) throw new Error(`bench run added ${summary.metrics.added} of ${records}`);
     return { records, mode, ms, cpuMs, recordsPerSecond: (records / ms) * 1000 };
-  } finally {
-    remove();
-  }
-}
-
-/**
- * The engine's span beside the floor's (measureFloor), as the throughput sweep times it: the schema
- * made and the synthetic records generated before the clock, as the floor's are; on the clock the
- * run and closing the store (its last WAL checkpoint is part of the writing, as the floor's close).
- * measureUpdate times opening, migrating and generating too: ≈ 15 % of a 100k run, none of it the floor's.
- */
-export async function measureUpdateBesideFloor(records: number, batchSize: number, batchCeiling: number | null): Promise<EngineMeasurement> {
-  const { file, remove } = freshDatabase();
-  try {
-    const source = preReadSource(await syntheticItems(records));
-    const store = await openStore(file);
-    const started = performance.now();
-    const cpuBefore = process.cpuUsage();
-    const summary = await runUpdate({ store, source, mode: 'batch', batchSize, batchCeiling });
-    await store.close();
-    const ms = performance.now() - started;
-    const cpuMs = cpuMsSince(cpuBefore);
-    if (summary.metrics.added !== records) throw new Error(`bench run added ${summary.metrics.added} of ${records}`);
-    return { records, mode: 'batch', ms, cpuMs, recordsPerSecond: (records / ms) * 1000 };
   } finally {
     remove();
   }

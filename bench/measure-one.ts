@@ -1,4 +1,4 @@
-import { interruptedRun, measureFloor, measureUpdate, measureUpdateBesideFloor, resumeInterrupted, rollBackLatestRun } from './engine.js';
+import { interruptedRun, measureFloor, measureUpdate, resumeInterrupted, rollBackLatestRun } from './engine.js';
 import { measurePostgresUpdate } from './postgres.js';
 import { DEFAULT_BATCH_CEILING } from '../shared/run.js';
 
@@ -25,7 +25,7 @@ async function measure() {
     case 'rollback':
       return rollBackLatestRun(records, database!);
     case 'adaptive':
-      return { ...(await measureUpdateBesideFloor(records, 50, DEFAULT_BATCH_CEILING)), mode: 'adaptive' };
+      return { ...(await measureUpdate(records, 'batch', 50, DEFAULT_BATCH_CEILING, 'beside-floor')), mode: 'adaptive' };
     default:
       return measureUpdate(records, kind === 'all-or-nothing' ? 'all-or-nothing' : 'batch', 50);
   }
