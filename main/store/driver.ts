@@ -176,8 +176,11 @@ export interface StoredHalt {
 /** The halts stored, for WriterLock.haltsStored: the same statement on both backends. */
 export const STORED_HALTS_SQL = "SELECT scope, value_json AS \"valueJson\", updated_at AS \"updatedAt\", updated_by AS \"updatedBy\" FROM flag_values WHERE flag = 'HALT_UPDATES' ORDER BY scope";
 
-/** STORED_HALTS_SQL's rows, their times as the query layer gives them (ISO text on both backends). */
-export function storedHalts(rows: readonly { scope: string; valueJson: string; updatedAt: unknown; updatedBy: string }[]): StoredHalt[] {
+/** A row of STORED_HALTS_SQL as a driver reads it: its time as that driver gives it (a Date or text). */
+export type StoredHaltRow = Omit<StoredHalt, 'updatedAt'> & { updatedAt: unknown };
+
+/** STORED_HALTS_SQL's rows, their times as ISO text on both backends. */
+export function storedHalts(rows: readonly StoredHaltRow[]): StoredHalt[] {
   return rows.map((row) => ({ scope: row.scope, valueJson: row.valueJson, updatedAt: row.updatedAt instanceof Date ? row.updatedAt.toISOString() : String(row.updatedAt), updatedBy: row.updatedBy }));
 }
 

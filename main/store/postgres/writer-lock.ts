@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { WriterLockLost } from '../faults.js';
-import { STORED_HALTS_SQL, storedHalts, type StoredHalt, type WriterLock } from '../driver.js';
+import { STORED_HALTS_SQL, storedHalts, type StoredHalt, type StoredHaltRow, type WriterLock } from '../driver.js';
 import { runsOfDeadProcesses, runsWithoutWriter, type RunningRun } from '../process.js';
 import type { LockAttempt, LockClaim, LockHolder } from '../types.js';
 import { connectSession, isConnectionError, isLockTimeout, withClient, type PostgresTarget, type Queryable } from './connection.js';
@@ -78,7 +78,7 @@ export class PostgresWriterLock implements WriterLock {
    */
   async haltsStored(): Promise<StoredHalt[] | null> {
     if (!this.session) return null;
-    const { rows } = await this.session.query<{ scope: string; valueJson: string; updatedAt: unknown; updatedBy: string }>(STORED_HALTS_SQL);
+    const { rows } = await this.session.query<StoredHaltRow>(STORED_HALTS_SQL);
     return storedHalts(rows);
   }
 

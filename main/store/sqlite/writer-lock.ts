@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { GatehouseError } from '../../../shared/errors.js';
-import { STORED_HALTS_SQL, storedHalts, type StoredHalt, type WriterLock } from '../driver.js';
+import { STORED_HALTS_SQL, storedHalts, type StoredHalt, type StoredHaltRow, type WriterLock } from '../driver.js';
 import { WriterLockLost } from '../faults.js';
 import { ENVIRONMENT_FAULT_CODE, openFailure } from './open.js';
 import { checkBeforeWrite, withoutBusyWait, writeGateOf } from './write-gate.js';
@@ -90,7 +90,7 @@ export class SqliteWriterLock implements WriterLock {
    */
   async haltsStored(): Promise<StoredHalt[] | null> {
     if (!this.held || !this.db.open) return null;
-    return storedHalts(this.db.prepare(STORED_HALTS_SQL).all() as { scope: string; valueJson: string; updatedAt: unknown; updatedBy: string }[]);
+    return storedHalts(this.db.prepare(STORED_HALTS_SQL).all() as StoredHaltRow[]);
   }
 
   /** Only our own row: a writer that took the lock over keeps its. */
