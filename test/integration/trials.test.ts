@@ -13,6 +13,8 @@ import { buildReport } from '../../main/reports/index.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { dropSchemas, PG_URL, postgresReachable, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
 import { tester } from '../helpers/callers.js';
+import { sqliteBackend } from '../helpers/backends.js';
+import { storeCopies } from '../helpers/store-copies.js';
 import { consoleTrialRefusal } from '../helpers/trial-staging.js';
 import { createApi, createInProcessEngineHost, memoryPreferences } from '../../main/api/index.js';
 import { validationHistory } from '../../main/validation/index.js';
@@ -29,34 +31,31 @@ function tempFile(name: string): string {
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 /** Five weeks of daily runs in a session period (no recess), through the real engine. */
+const FIVE_WEEKS = { days: 35, firstDay: new Date('2025-02-24T00:00:00Z') };
+
 async function seededDatabase(location: string): Promise<void> {
   const store = await openStore(location);
   try {
-    await seedSyntheticHistory(store, { days: 35, firstDay: new Date('2025-02-24T00:00:00Z') });
+    await seedSyntheticHistory(store, FIVE_WEEKS);
   } finally {
     await store.close();
   }
 }
 
-/**
- * A SQLite file holding that history, seeded once for the file (35 engine runs) and copied byte for
- * byte for each test that asks (a closed database file is all of it): a trial only reads its source.
- */
-async function seededSqliteCopy(name: string): Promise<string> {
-  sqliteSeeded ??= (async () => {
-    const template = tempFile('seeded-template.db');
-    await seededDatabase(template);
-    return template;
-  })();
-  const copy = tempFile(name);
-  fs.copyFileSync(await sqliteSeeded, copy);
-  return copy;
+/** A SQLite file holding that history, seeded once for the file (35 engine runs) and copied for each test that asks: a trial only reads its source. */
+async function seededSqliteCopy(): Promise<string> {
+  seededCopies ??= storeCopies(sqlite, async (store) => {
+    await seedSyntheticHistory(store, FIVE_WEEKS);
+  });
+  return (await seededCopies)();
 }
-let sqliteSeeded: Promise<string> | undefined;
+const sqlite = sqliteBackend();
+afterAll(() => sqlite.cleanup());
+let seededCopies: Promise<() => Promise<string>> | undefined;
 
 describe('gatehouse trial on SQLite', () => {
   it('catches a spike and a bad-date injection, records a clean control, and never writes the source', async () => {
-    const source = await seededSqliteCopy('source.db');
+    const source = await seededSqliteCopy();
     const before = sha256(source);
     const staging = tempFile('staging.db');
     const outcome = await runTrials({ source, staging, injections: ['spike', 'bad-date:0.2'].map(parseTrialSpec), controls: 1 });
@@ -186,7 +185,7 @@ describe('gatehouse trial on SQLite', () => {
 
 describe('gatehouse trial --sweep', () => {
   it('runs each kind at a ladder of magnitudes and reports detection against magnitude with n and intervals', async () => {
-    const source = await seededSqliteCopy('sweep-source.db');
+    const source = await seededSqliteCopy();
     const staging = tempFile('sweep-staging.db');
     const result = runCli(['trial', '--db', source, '--staging', staging, '--inject', 'spike', '--sweep', '--control', '2', '--json']);
     expect(result.code, result.stderr).toBe(0);
