@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from 'simple-statistics';
 import { benchSchemaUrl, dropSchema, postgresBenchUrl } from './postgres.js';
 
 /**
@@ -36,29 +37,28 @@ function childrenUserMs(): number | null {
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)]!;
-}
-
 function timeStarts(command: string, args: string[], runs: number, env: Record<string, string>): StartTime {
   const walls: number[] = [];
   const users: number[] = [];
   for (let i = 0; i < runs; i++) {
     const userBefore = childrenUserMs();
     const started = performance.now();
-    const result = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, ...env } });
+    node(command, args, env);
     walls.push(performance.now() - started);
     const userAfter = childrenUserMs();
-    if (result.status !== 0) throw new Error(`${command} exited ${result.status}: ${result.stderr.slice(-500)}`);
     if (userBefore !== null && userAfter !== null) users.push(userAfter - userBefore);
   }
   return { command, wallMs: median(walls), userMs: users.length ? median(users) : null };
 }
 
+/** `node args`, waited for; throws naming `command` unless it exits 0. */
+function node(command: string, args: string[], env: Record<string, string>): void {
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, ...env } });
+  if (result.status !== 0) throw new Error(`${command} exited ${result.status}: ${result.stderr.slice(-500)}`);
+}
+
 function cli(args: string[], env: Record<string, string>): void {
-  const result = spawnSync(process.execPath, [INSTALLED, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
-  if (result.status !== 0) throw new Error(`gatehouse ${args.join(' ')} exited ${result.status}: ${result.stderr.slice(-500)}`);
+  node(`gatehouse ${args.join(' ')}`, [INSTALLED, ...args], env);
 }
 
 export async function measureCliStart(runs = 10): Promise<StartTime[]> {
