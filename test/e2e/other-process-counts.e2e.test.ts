@@ -19,6 +19,9 @@ describe.skipIf(executablePath === null)('the counts of a run the CLI is writing
   it('shows what its committed batches counted on its page while it is held after its second batch', async () => {
     const app = opened();
     const { page } = app;
+    // On the list before the run starts: once the console counts it, the link reads "Runs 1 running".
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.getByTestId('runs-empty').waitFor();
     const source = path.join(app.folder, 'hearings.ndjson');
     fs.writeFileSync(source, `${hearingRecords(100, 702000).map((record) => JSON.stringify(record)).join('\n')}\n`);
     const fifo = path.join(app.folder, 'go-on');
@@ -28,7 +31,6 @@ describe.skipIf(executablePath === null)('the counts of a run the CLI is writing
     });
     try {
       await printed(update, /test seam: paused at batch 2 committed/);
-      await page.getByRole('link', { name: 'Runs', exact: true }).click();
       const row = page.locator('[data-testid="runs-table"] tr[data-run-id="1"]');
       await row.locator('.badge', { hasText: 'running' }).waitFor();
       await row.getByRole('link', { name: 'Run 1' }).click();
