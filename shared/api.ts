@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { ERROR_CODES, type ErrorPayload } from './errors.js';
 import { quarantineEntrySchema } from './record.js';
-import { batchRecordSchema, batchSeqSchema, batchSizeSchema, RUN_MODES, RUN_STATUSES, runListRowSchema, runMetricsSchema, runSummarySchema, runWaitSchema, type RunEvent } from './run.js';
+import { batchRecordSchema, batchSeqSchema, batchSizeSchema, RUN_MODES, RUN_STATUSES, runListRowSchema, runMetricsSchema, runSummarySchema, runWaitSchema, statusReasonSchema, type RunEvent } from './run.js';
 import { anomalySchema, VERDICTS } from './validation.js';
 import {
   backupsListSchema,
@@ -135,10 +135,12 @@ export const runDetailSchema = runSummarySchema.extend({
   rollbackRefusals: z.array(rollbackRefusalSchema),
   /** A task's Run resumed this run, or started it right after such a resume: the story as the runs' rows keep it; absent otherwise. */
   taskResume: taskResumeStorySchema.optional(),
+  /** Why the run has its status, as runs.list gives it (statusReasons): every reading of a run says the same, last. */
+  statusReasons: z.array(statusReasonSchema),
 });
 export type RunDetailView = z.infer<typeof runDetailSchema>;
 /** A run with its batches as the store keeps it; whether it can be resumed is the engine's call, what a rollback would refuse the backup folder's. */
-export type StoredRunDetail = Omit<RunDetailView, 'resumable' | 'rollbackRefusals'>;
+export type StoredRunDetail = Omit<RunDetailView, 'resumable' | 'rollbackRefusals' | 'statusReasons'>;
 
 /** A run the engine host is executing now, as the console draws its live progress. */
 export const activeRunSchema = z.object({
@@ -208,7 +210,8 @@ const share = z.number().min(0).max(1).nullable();
 export const overviewSchema = z.object({
   database: z.object({ backend: z.string(), location: z.string(), hearings: z.number().int().nonnegative() }),
   windowDays: z.number().int().positive(),
-  recentRuns: z.array(runSummarySchema),
+  /** The newest runs, each as runs.list gives it: with its statusReasons, last. */
+  recentRuns: z.array(runListRowSchema),
   runsInWindow: z.number().int().nonnegative(),
   runsByStatus: z.record(z.string(), z.number().int().nonnegative()),
   /** Committed batches ÷ all batches of the runs in the window; null when there were none. */
@@ -222,7 +225,7 @@ export const overviewSchema = z.object({
   trials: ledgerSummarySchema.omit({ byKind: true, byMagnitude: true, notJudgedCauses: true }).nullable(),
   anomalousRuns: z.array(z.object({ runId, startedAt: z.string(), anomalies: z.array(anomalySchema) })),
   activeRuns: z.array(activeRunSchema),
-  lastRun: runSummarySchema.nullable(),
+  lastRun: runListRowSchema.nullable(),
   /** Enabled scheduled tasks by their next run time (cron, UTC), soonest first. */
   nextTasks: z.array(z.object({ name: z.string(), cron: z.string(), nextRunAt: z.string() })),
 });

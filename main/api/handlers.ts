@@ -74,7 +74,7 @@ export function createApi(context: ApiContext): ApiHandlers {
       if (query.task) await requireKnownTask(store, query.task);
       return (await store.listRuns(query)).map(withStatusReasons);
     },
-    'runs.get': async ({ runId }) => withTaskResume(store, await withRollbackRefusals(store, await runDetail(store, runId, 'console'), 'console')),
+    'runs.get': async ({ runId }) => withStatusReasons(await withTaskResume(store, await withRollbackRefusals(store, await runDetail(store, runId, 'console'), 'console'))),
     'runs.active': async () => engine.active(),
     'runs.tasks': () => store.reports.taskNames(),
     // A first run under a new task name is how that task's history begins, so runs.start takes any name; filters refuse unknown ones.

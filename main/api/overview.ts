@@ -1,5 +1,5 @@
 import type { Overview } from '../../shared/api.js';
-import { effectiveStatus, type RunSummary } from '../../shared/run.js';
+import { effectiveStatus, withStatusReasons, type RunSummary } from '../../shared/run.js';
 import { taskStore, taskView } from '../scheduler/index.js';
 import type { Store } from '../store/index.js';
 import { countOpenAnomalies } from '../validation/index.js';
@@ -13,7 +13,8 @@ const WINDOW_PAGE = 1_000;
 /** The at-a-glance numbers, all computed from stored runs — nothing here is a placeholder. */
 export async function buildOverview(store: Store, engine: EngineHost, windowDays: number, trials: Overview['trials'] = null): Promise<Overview> {
   // The newest runs shown and the latest start, each read as such: not the newest 1,000 runs read to find both.
-  const latest = await store.listRuns({ limit: RECENT_RUNS });
+  // Each as runs.list gives it, with why it has its status: the Overview's rows say what the Runs page's say.
+  const latest = (await store.listRuns({ limit: RECENT_RUNS })).map(withStatusReasons);
   const newestStart = await store.reports.newestStart();
   // The window ends at the newest run rather than at "now", so a quiet week does not empty the page.
   const since = new Date((newestStart === null ? Date.now() : Date.parse(newestStart)) - windowDays * DAY_MS).toISOString();

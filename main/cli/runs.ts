@@ -58,7 +58,7 @@ export function registerRunsCommands(program: Command): void {
       const { runId } = parseOptions(runsGetInputSchema, { runId: runIdText }, POSITIONAL_IDS);
       return withStore(flags.db, async (store) => {
         const [{ runDetail }, { withRollbackRefusals }, { withTaskResume }] = await Promise.all([import('../engine/index.js'), import('../backup/index.js'), import('../scheduler/index.js')]);
-        const run = await withTaskResume(store, await withRollbackRefusals(store, await runDetail(store, runId, 'cli'), 'cli'));
+        const run = withStatusReasons(await withTaskResume(store, await withRollbackRefusals(store, await runDetail(store, runId, 'cli'), 'cli')));
         if (flags.json) return printApiJson('runs.get', run);
         const { batchList, ...summary } = run;
         printJson(summary);

@@ -299,7 +299,7 @@ export function refuseUnresumable(store: Store, run: { runId: number; status: st
  * One run with its batches and whether it can be resumed, its reason worded for `surface`;
  * `runs show` and the console's runs.get add what a rollback of it would refuse (main/backup).
  */
-export async function runDetail(store: Store, runId: number, surface: Surface): Promise<Omit<RunDetailView, 'rollbackRefusals'>> {
+export async function runDetail(store: Store, runId: number, surface: Surface): Promise<Omit<RunDetailView, 'rollbackRefusals' | 'statusReasons'>> {
   const run = await store.getRun(runId);
   if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
   return { ...run, error: reasonFor(run.error, runId, surface), resumable: resumable(store, run) };

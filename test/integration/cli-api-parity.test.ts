@@ -75,6 +75,7 @@ describe.concurrent.each(testBackends().map((backend) => [backend.name, backend]
     ['runs list', ['runs', 'list'], 'runs.list', {}],
     ['runs list, filtered', ['runs', 'list', '--status', 'success,partial', '--since', '2020-02-29', '--limit', '1'], 'runs.list', { status: ['success', 'partial'], since: '2020-02-29', limit: 1 }],
     ['runs show', ['runs', 'show', '1'], 'runs.get', { runId: 1 }],
+    ['runs show of a partial run', ['runs', 'show', '3'], 'runs.get', { runId: 3 }],
     ['quarantine list', ['quarantine', 'list', '--run', '2'], 'quarantine.list', { runId: 2 }],
     ['quarantine list of a run with entries', ['quarantine', 'list', '--run', '3'], 'quarantine.list', { runId: 3 }],
     ['backups verify', ['backups', 'verify'], 'backups.verify', {}],
@@ -96,6 +97,19 @@ describe.concurrent.each(testBackends().map((backend) => [backend.name, backend]
     expect(fromCli.code, fromCli.stderr).toBe(0);
     expect(fromApi.status).toBe(200);
     expectSameJson(fromCli.json, fromApi.json);
+  });
+
+  it('gives every reading of a run the statusReasons runs.list gives it, last: runs show and runs.get, the overview\'s recent runs', async ({ expect }) => {
+    const [listed, shown] = await Promise.all([cli(['runs', 'list']), cli(['runs', 'show', '3'])]);
+    const rows = listed.json as { runId: number; statusReasons: unknown }[];
+    const partial = rows.find((row) => row.runId === 3)!;
+    expect(partial.statusReasons).toEqual([{ code: 'QUARANTINED', message: expect.stringMatching(/^\d+ of 20 records quarantined/) }]);
+    const lastEntry = (run: unknown) => Object.entries(run as object).at(-1);
+    expect(lastEntry(shown.json)).toEqual(['statusReasons', partial.statusReasons]);
+    expect(lastEntry((await api('runs.get', { runId: 1 })).json)).toEqual(['statusReasons', []]);
+    const overview = (await api('overview.get', {})).json as { recentRuns: unknown[]; lastRun: unknown };
+    expect(overview.recentRuns.map(lastEntry)).toEqual(rows.map((row) => ['statusReasons', row.statusReasons]));
+    expect(lastEntry(overview.lastRun)).toEqual(['statusReasons', rows[0]!.statusReasons]);
   });
 
   it('judges lines with validate --batch --db and the API\'s validation.batch alike: the same answer per line, bad lines and an unknown task included', async ({ expect }) => {

@@ -3,7 +3,7 @@ import type { ApiOutput } from '../../../shared/api.js';
 import type { FlagView, RollbackEventView, RollbackReportView } from '../../../shared/api-operations.js';
 import type { AnomalousRunView } from '../../../shared/api-validation.js';
 import type { QuarantineEntry } from '../../../shared/record.js';
-import type { BatchRecord, BatchStatus, RunMetrics, RunSummary } from '../../../shared/run.js';
+import { withStatusReasons, type BatchRecord, type BatchStatus, type RunMetrics, type RunSummary } from '../../../shared/run.js';
 
 export function metrics(overrides: Partial<RunMetrics> = {}): RunMetrics {
   return { fetched: 0, added: 0, updated: 0, unchanged: 0, quarantined: 0, durationMs: 0, ...overrides };
@@ -49,7 +49,8 @@ export function runSummary(runId: number, overrides: Partial<RunSummary> = {}): 
 
 export function runDetail(runId: number, batchList: BatchRecord[], overrides: Partial<RunSummary> = {}): ApiOutput<'runs.get'> {
   const summary = runSummary(runId, overrides);
-  return { ...summary, batchList, resumable: summary.status === 'interrupted', rollbackRefusals: [] };
+  // As runs.get answers: why the run has its status, last.
+  return withStatusReasons({ ...summary, batchList, resumable: summary.status === 'interrupted', rollbackRefusals: [] });
 }
 
 export function quarantined(id: number, batchSeq: number | null, message: string): QuarantineEntry {

@@ -3,6 +3,7 @@ import { flushPromises, type VueWrapper } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import OverviewView from '../../../renderer/src/views/OverviewView.vue';
 import type { ActiveRun, Overview } from '../../../shared/api.js';
+import { withStatusReasons } from '../../../shared/run.js';
 import { useLiveRuns } from '../../../renderer/src/stores/live.js';
 import { fakeClient, type FakeClient } from './fake-client.js';
 import { metrics, runSummary } from './fixtures.js';
@@ -13,7 +14,7 @@ function overviewWith(activeRuns: ActiveRun[]): Overview {
   return {
     database: { backend: 'sqlite', location: '/tmp/gatehouse.db', hearings: 3_000 },
     windowDays: 30,
-    recentRuns: [runSummary(3, { status: 'running', finishedAt: null, metrics: metrics({ fetched: 102, updated: 100, quarantined: 2 }), batches: { total: 1, succeeded: 1, failed: 0, isolated: 0 } }), runSummary(2)],
+    recentRuns: [runSummary(3, { status: 'running', finishedAt: null, metrics: metrics({ fetched: 102, updated: 100, quarantined: 2 }), batches: { total: 1, succeeded: 1, failed: 0, isolated: 0 } }), runSummary(2)].map(withStatusReasons),
     runsInWindow: 1_204,
     runsByStatus: {},
     batchSuccessRate: 1,
@@ -94,7 +95,7 @@ describe('the Overview\'s recent runs', () => {
 
   it('says beside a partial run\'s badge why it is partial, as the Runs page and `runs list` say it', async () => {
     const moved = { code: 'LISTING_MOVED' as const, count: 2, message: 'Congress.gov\'s listing moved while it was read', windowCovered: false as const };
-    const recentRuns = [runSummary(5, { status: 'partial', metrics: metrics({ fetched: 150, added: 149, quarantined: 1, fetchErrors: 1 }), sourceWarnings: [moved] }), runSummary(4)];
+    const recentRuns = [runSummary(5, { status: 'partial', metrics: metrics({ fetched: 150, added: 149, quarantined: 1, fetchErrors: 1 }), sourceWarnings: [moved] }), runSummary(4)].map(withStatusReasons);
     const client = fakeClient({ 'overview.get': () => ({ ...overviewWith([]), recentRuns }), 'runs.active': () => [] });
     const wrapper = await mountOverview(client);
     expect(recentRow(wrapper, 5)[2]).toBe('partial 1 of 150 records quarantined (1 not fetched); listing incomplete, meetings may be missing');

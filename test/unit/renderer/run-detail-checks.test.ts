@@ -18,7 +18,7 @@ function detail(overrides: Partial<Detail>): Detail {
     runId: 7, status: 'success', mode: 'batch', batchSize: 50, task: null, source: 'synthetic:seed=1,count=10',
     startedAt: '2026-06-30T08:00:00.000Z', finishedAt: '2026-06-30T08:00:01.000Z',
     metrics: { fetched: 10, added: 10, updated: 0, unchanged: 0, quarantined: 0, durationMs: 1000 },
-    batches: { total: 0, succeeded: 0, failed: 0, isolated: 0 }, validation: null, error: null, backupId: null, batchList: [], resumable: false, rollbackRefusals: [],
+    batches: { total: 0, succeeded: 0, failed: 0, isolated: 0 }, validation: null, error: null, backupId: null, batchList: [], resumable: false, rollbackRefusals: [], statusReasons: [],
     ...overrides,
   };
 }
@@ -33,6 +33,18 @@ async function mountDetail(answer: Detail) {
 describe('a run\'s page', () => {
   afterEach(() => {
     document.body.innerHTML = '';
+  });
+
+  it('says why a partial run is partial in the reasons runs.get gave with it, as `runs list` says them, not worked out again', async () => {
+    // A reason the page could not work out from the counts shown: it can only have come with the run.
+    const reasons = [{ code: 'QUARANTINED' as const, message: '3 of 120 records quarantined, 1 of 3 batches failed' }, { code: 'LISTING_INCOMPLETE' as const, message: 'listing incomplete, meetings may be missing' }];
+    const wrapper = await mountDetail(detail({ status: 'partial', statusReasons: reasons }));
+    expect(wrapper.get('[data-testid="run-detail-status-reasons"]').text()).toBe('Why partial: 3 of 120 records quarantined, 1 of 3 batches failed; listing incomplete, meetings may be missing.');
+    // Failed for quarantining every record: its error says so already, and once is enough.
+    const allQuarantined = 'all 10 records read were quarantined';
+    const failed = await mountDetail(detail({ status: 'failed', error: allQuarantined, statusReasons: [{ code: 'ALL_QUARANTINED', message: allQuarantined }] }));
+    expect(failed.find('[data-testid="run-detail-status-reasons"]').exists()).toBe(false);
+    expect(failed.get('.form-error').text()).toBe(allQuarantined);
   });
 
   it('counts an open batch with thousands separators, and one retry as one', async () => {
