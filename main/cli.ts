@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { GatehouseError } from '../shared/errors.js';
 import { exitCodeFor, ignoreClosedOutput, reportError } from './cli/output.js';
 import { configureLogging, defaultLogFile } from './logging/index.js';
 
@@ -36,7 +35,10 @@ async function buildProgram(commandName: string | undefined): Promise<Command> {
     .option('--debug', 'show stack traces for unexpected errors')
     .exitOverride()
     .showHelpAfterError(false)
-    .configureOutput({ outputError: (text, write) => write(`gatehouse: ${text.replace(/^error: /, '')}`) });
+    .configureOutput({ outputError: (text, write) => write(`gatehouse: ${text.replace(/^error: /, '')}`) })
+    .hook('preAction', (_program, action) => {
+      commandStarted = commandPath(action);
+    });
   const wanted = commandName !== undefined && commandName in COMMAND_MODULES ? [commandName] : Object.keys(COMMAND_MODULES);
   const registered = new Set<Register>();
   for (const name of wanted) {
@@ -47,6 +49,15 @@ async function buildProgram(commandName: string | undefined): Promise<Command> {
     }
   }
   return program;
+}
+
+/** The command whose action began (`runs show`): an unexpected error names what failed. */
+let commandStarted: string | undefined;
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = command; at?.parent; at = at.parent) names.unshift(at.name());
+  return names.join(' ');
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -69,15 +80,23 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-function outputOptions(argv: string[]): { debug: boolean; json: boolean } {
-  return { debug: argv.includes('--debug'), json: argv.includes('--json') };
+function outputOptions(argv: string[]): { debug: boolean; json: boolean; command?: string } {
+  return { debug: argv.includes('--debug'), json: argv.includes('--json'), ...(commandStarted === undefined ? {} : { command: commandStarted }) };
+}
+
+/**
+ * Thrown or rejected outside every command's await (a callback, a stream's handler): reported as one
+ * thrown inside is — one line, the stack with --debug — and exit 1 as before. Left to Node, an uncaught
+ * exception printed the minified line of its bundle chunk and that chunk's frames.
+ */
+function reportEscaped(error: unknown): void {
+  reportError(error, outputOptions(process.argv));
+  process.exit(1);
 }
 
 ignoreClosedOutput();
-process.on('unhandledRejection', (reason) => {
-  reportError(new GatehouseError('INTERNAL', String(reason instanceof Error ? reason.message : reason)), outputOptions(process.argv));
-  process.exit(1);
-});
+process.on('unhandledRejection', reportEscaped);
+process.on('uncaughtException', reportEscaped);
 
 /**
  * Once a command has finished, nothing of Gatehouse's should keep the process alive: a timer, socket or

@@ -132,15 +132,29 @@ export function printApiJson<M extends ApiMethod>(method: M, value: ApiOutput<M>
 /**
  * One clear line on stderr; the stack only with --debug. With --json the error is also printed on
  * stdout as `{"error": {"code", "message", "hint"?}}`, so a script reading stdout always gets JSON.
+ * `command` (`runs show`) names what failed, where the command had started.
  */
-export function reportError(error: unknown, options: { debug: boolean; json: boolean }): void {
+export function reportError(error: unknown, options: { debug: boolean; json: boolean; command?: string }): void {
   const payload = toErrorPayload(error);
   const message = redactSecrets(payload.message);
-  const prefix = isGatehouseError(error) ? '' : 'unexpected error: ';
-  process.stderr.write(`gatehouse: ${prefix}${terminalText(message)}\n`);
+  process.stderr.write(`gatehouse: ${isGatehouseError(error) ? terminalText(message) : unexpectedErrorLine(error, message, options)}\n`);
   if (payload.hint) process.stderr.write(`  hint: ${payload.hint}\n`);
   if (options.debug && error instanceof Error && error.stack) process.stderr.write(`${redactSecrets(error.stack)}\n`);
   if (options.json) process.stdout.write(`${terminalSafeJson(JSON.stringify({ error: { ...payload, message } }))}\n`);
+}
+
+/**
+ * An error no code path foresaw (not a GatehouseError): what failed, that it is a bug or a condition
+ * Gatehouse does not handle, and how to get the stack. Not the stack itself: the CLI runs from a
+ * minified bundle (dist/cli), whose frames without --debug's source maps name only chunk files and
+ * one-letter functions — and one person's terminal is no place for them either way.
+ */
+function unexpectedErrorLine(error: unknown, message: string, options: { debug: boolean; command?: string }): string {
+  const what = options.command === undefined ? 'unexpected error' : `${options.command} failed on an unexpected error`;
+  // SyntaxError, TypeError, RangeError: the kind says much of where to look; a plain Error's adds nothing.
+  const kind = error instanceof Error && error.name !== 'Error' ? `${error.name}: ` : '';
+  const next = options.debug ? '' : '; run again with --debug for the stack trace';
+  return `${what} (a bug, or a condition gatehouse does not handle): ${kind}${terminalText(message, { oneLine: true })}${next}`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -101,6 +102,32 @@ describe('gatehouse exit codes', () => {
     const runs = runCli(withDb(['runs', 'list', '--status', 'success, partial', '--json']));
     expect(runs.code).toBe(0);
     expect(JSON.parse(runs.stdout)).toHaveLength(1);
+  });
+
+  it('ends on an error it did not foresee with one line naming the command, saying it is a bug or an unhandled condition and how to see the stack, exit 1; the mapped stack with --debug', () => {
+    const damaged = path.join(folder, 'damaged.db');
+    expect(runCli(['update', '--db', damaged, '--source', 'synthetic:seed=1,count=3', '--no-snapshot']).code).toBe(0);
+    // A run row edited by hand: its metrics no longer JSON, which no reader of the store foresees (a SyntaxError, no GatehouseError).
+    const sqlite = new Database(damaged);
+    sqlite.prepare(`UPDATE runs SET metrics_json = '{not json' WHERE id = 1`).run();
+    sqlite.close();
+    const said = 'gatehouse: runs show failed on an unexpected error \\(a bug, or a condition gatehouse does not handle\\): SyntaxError: [^\\n]+';
+
+    const plain = runCli(['runs', 'show', '1', '--db', damaged]);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(new RegExp(`^${said}; run again with --debug for the stack trace\\n$`));
+
+    const json = runCli(['runs', 'show', '1', '--db', damaged, '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'INTERNAL', message: expect.stringMatching(/JSON/) } });
+
+    const debug = runCli(['runs', 'show', '1', '--db', damaged, '--debug']);
+    expect(debug.code).toBe(1);
+    const [line, ...stack] = debug.stderr.trimEnd().split('\n');
+    expect(line).toMatch(new RegExp(`^${said}$`));
+    // Mapped to the TypeScript, the store's frames too (they sit in a chunk cli.js loads before its first line runs): none left in the minified bundle.
+    expect(stack.join('\n')).toMatch(/\n\s+at .*main\/store\/rows\.ts:\d+/);
+    expect(stack.join('\n')).not.toMatch(/dist\/cli\//);
   });
 
   it('exits 0 for a successful update and 3 for a partial one', () => {
