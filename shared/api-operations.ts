@@ -466,7 +466,8 @@ export const restoresListInputSchema = z.object({ limit: z.number().int().min(1)
 
 /**
  * A rollback, restore or trial session as it started and ended: `outcome` null while it runs,
- * `unfinished` when its process died before saying how it ended (settled by the next writer),
+ * `unfinished` when its process died before saying how it ended and the next writer, settling it,
+ * cannot tell what it did (a rollback or restore is settled succeeded or failed by whether its event is stored),
  * `stopped` when its operator stopped it (a trial session's Ctrl-C: no failure), with what is known
  * in `detail`.
  */

@@ -409,7 +409,7 @@ export const API_METHODS = {
   'backups.delete': { input: backupsDeleteInputSchema, output: backupsDeleteReportSchema },
   /** The restores done to this database, newest first: part of the audit, kept through every restore. */
   'backups.restores': { input: restoresListInputSchema, output: z.array(restoreEventSchema) },
-  /** Rollbacks, restores and snapshot deletions as they started and ended, newest first; `unfinished` when its process died part-way. */
+  /** Rollbacks, restores and snapshot deletions as they started and ended, newest first; `unfinished` when its process died part-way and what it did cannot be told (a prune, a trial session). */
   'backups.attempts': { input: writerAttemptsInputSchema, output: z.array(writerAttemptSchema) },
   'rollback.preview': { input: rollbackPreviewInputSchema, output: rollbackReportSchema },
   'rollback.apply': { input: rollbackApplyInputSchema, output: rollbackReportSchema },

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { WriterAttemptView as WriterAttempt } from '../../shared/api-operations.js';
-import { newestFirstPage, type Store } from '../store/index.js';
+import { lastEventBefore, newestFirstPage, type Store } from '../store/index.js';
 import { describeTarget } from './rollback-decision.js';
 import type { UndoTarget } from './undo-journal.js';
 
@@ -52,11 +52,19 @@ function attemptTarget(operation: string): Pick<WriterAttempt, 'runId' | 'snapsh
   return { runId: rollback ? Number(rollback[1]) : null, snapshotId: restore ? restore[1]! : null };
 }
 
-/** `detail`: what is known as it starts (a deletion's reason), so an attempt whose process dies still says it. */
+/**
+ * `detail`: what is known as it starts (a deletion's reason), so an attempt whose process dies still
+ * says it. A rollback's or restore's keeps the newest event of its kind, by which the next writer
+ * finds its own if its process dies (settleAbandonedAttempts).
+ */
 export async function beginAttempt(store: AuditStore, attempt: { operation: string; operator: string | null; at: Date; detail?: string | null }): Promise<number> {
-  const row = await store.queries.db
+  const db = store.queries.db;
+  const row = await db
     .insertInto('writerAttempts')
-    .values({ operation: attempt.operation, operator: attempt.operator, pid: process.pid, host: os.hostname(), startedAt: attempt.at.toISOString(), detail: attempt.detail ?? null })
+    .values({
+      operation: attempt.operation, operator: attempt.operator, pid: process.pid, host: os.hostname(), startedAt: attempt.at.toISOString(), detail: attempt.detail ?? null,
+      lastEventBefore: await lastEventBefore(db, attempt.operation),
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return Number(row.id);
@@ -69,7 +77,8 @@ export async function endAttempt(store: AuditStore, id: number, end: { at: Date;
 /** Attempts newest first; `after` is the id of the last attempt of the previous page. */
 export async function listAttempts(store: AuditStore, options: { limit?: number; after?: number } = {}): Promise<WriterAttempt[]> {
   const rows = await store.queries.db.selectFrom('writerAttempts').selectAll().$call((q) => newestFirstPage(q, options, 50)).execute();
-  return rows.map((row) => ({ ...row, id: Number(row.id), pid: Number(row.pid), outcome: row.outcome as WriterAttempt['outcome'], ...attemptTarget(row.operation) }));
+  // Where its own event would be looked for is the settling's, not the audit's to show.
+  return rows.map(({ lastEventBefore: _mark, ...row }) => ({ ...row, id: Number(row.id), pid: Number(row.pid), outcome: row.outcome as WriterAttempt['outcome'], ...attemptTarget(row.operation) }));
 }
 
 /**

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { GatehouseError, toErrorPayload } from '../../shared/errors.js';
 import { keepLockFresh, lockHolderText, STALE_LOCK_MS } from '../engine/index.js';
 import { logger } from '../logging/index.js';
-import { causedBy, CommitOutcomeUnknown, runningTrialOn, type Store } from '../store/index.js';
+import { causedBy, CommitOutcomeUnknown, holdForGood, runningTrialOn, type Store } from '../store/index.js';
 import { beginAttempt, endAttempt } from './attempts.js';
 
 const log = logger('backup');
@@ -92,6 +92,7 @@ export async function asAttempt<T>(store: Store, clock: () => Date, purpose: Wri
   const end = (outcome: 'succeeded' | 'failed' | 'unfinished', detail: string | null) => endAttempt(store, attempt, { at: clock(), outcome, detail: withReason(detail, purpose.reason) }).catch(() => undefined);
   try {
     const result = await work(attempt);
+    holdingBeforeTheEnd(purpose.operation);
     await end('succeeded', purpose.successDetail?.(result) ?? null);
     return result;
   } catch (error) {
@@ -99,6 +100,15 @@ export async function asAttempt<T>(store: Store, clock: () => Date, purpose: Wri
     await end(causedBy(error, (e) => e instanceof CommitOutcomeUnknown) ? 'unfinished' : 'failed', error instanceof Error ? error.message : String(error));
     throw error;
   }
+}
+
+/**
+ * Test seam (GATEHOUSE_TEST_FAULTS=1, GATEHOUSE_HANG_ATTEMPT_END=1): an attempt whose work is done (a
+ * rollback's or restore's transaction committed) holds for good before its attempt is ended, once it
+ * has said so on stderr: a kill -9 between the two, at a known step.
+ */
+function holdingBeforeTheEnd(operation: string): void {
+  if (process.env.GATEHOUSE_TEST_FAULTS === '1' && process.env.GATEHOUSE_HANG_ATTEMPT_END === '1') holdForGood(`the end of ${operation}`);
 }
 
 function withReason(detail: string | null, reason: string | undefined): string | null {

@@ -322,25 +322,29 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
     refuseUnmendable({ ...shape, keptMissing: shape.keptMissing.filter((table) => !(relisting && table === 'snapshots')) }, store.location, store.damage, store.backend);
     await store.snapshots.relistSurvivors?.();
   }
+  // Its COMMIT's answer lost, and the restore then found made (RestoreMade): said in its report and its attempt, as a rollback's is.
+  let answerLost: string | null = null;
   // The reason is kept in the attempt too: a restore that fails or dies part-way writes no restore event, and its audit must still say why.
   const restoring = async () => {
     const [check] = await verifySnapshots(store, chosen.id);
     if (!check?.ok) throw new GatehouseError('INVARIANT_BROKEN', `snapshot ${chosen.id} failed verification: ${check?.problems.join('; ')}; nothing was restored`);
     await store.snapshots.refuseUnrestorable(chosen);
     const safetySnapshot = await createSnapshot(store, { kind: 'safety', clock }).catch((error: unknown) => Promise.reject(safetySnapshotFailed(chosen, error)));
-    const event = await store.snapshots.restore(chosen, { operator, reason, at: clock().toISOString(), safetySnapshotId: safetySnapshot.id }).catch(async (error: unknown) => Promise.reject(await settleSafetySnapshot(store, safetySnapshot, error)));
+    const made = await store.snapshots.restore(chosen, { operator, reason, at: clock().toISOString(), safetySnapshotId: safetySnapshot.id }).catch(async (error: unknown) => Promise.reject(await settleSafetySnapshot(store, safetySnapshot, error)));
+    const { event } = made;
+    answerLost = made.answerLost;
     return {
       restoredFrom: chosen,
       safetySnapshot,
       hearingsBefore: event.hearingsBefore,
       hearingsAfter: event.hearingsAfter,
       event,
-      message: `restored ${store.location} from snapshot ${chosen.id} (taken ${chosen.createdAt}); hearings ${event.hearingsBefore} → ${event.hearingsAfter}${describeRepointed(event)}; the state before the restore is snapshot ${safetySnapshot.id}; recorded as restore ${event.id} by ${operator}`,
+      message: `restored ${store.location} from snapshot ${chosen.id} (taken ${chosen.createdAt}); hearings ${event.hearingsBefore} → ${event.hearingsAfter}${describeRepointed(event)}; the state before the restore is snapshot ${safetySnapshot.id}; recorded as restore ${event.id} by ${operator}${answerLost === null ? '' : ` (${answerLost})`}`,
     };
   };
   // Failed inside the attempt, so its audit says what failed as the operator is told it.
   const restored = () => restoring().catch((error: unknown) => Promise.reject(canceledByServer(`restore from snapshot ${chosen.id} failed`, 'nothing was restored', error) ?? error));
-  return withWriterLock(store, clock, { action: 'restore', operation: restoreOperation(chosen.id), operator, audited: true, reason }, restored);
+  return withWriterLock(store, clock, { action: 'restore', operation: restoreOperation(chosen.id), operator, audited: true, reason, successDetail: () => answerLost }, restored);
 }
 
 /**

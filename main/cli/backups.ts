@@ -129,7 +129,7 @@ export function registerBackupCommands(program: Command): void {
       printTable(['restore', 'at', 'snapshot', 'operator', 'hearings', 'reason'], events.map((e) => [e.id, e.at, e.snapshotId, e.operator, `${e.hearingsBefore} → ${e.hearingsAfter}`, e.reason]));
     }));
 
-  backups.command('attempts').description('rollbacks, restores and snapshot deletions as they started and ended, newest first; "unfinished": its process died part-way; "stopped": its operator stopped it (a trial session\'s Ctrl-C), not a failure').option(...dbOption)
+  backups.command('attempts').description('rollbacks, restores and snapshot deletions as they started and ended, newest first; a rollback or restore whose process died is settled by the next writer as its audit shows it (succeeded: its event is stored; failed: it is not); "unfinished": its process died part-way and what it did cannot be told (a prune); "stopped": its operator stopped it (a trial session\'s Ctrl-C), not a failure').option(...dbOption)
     .option('--limit <n>', 'how many (default 50)').option('--after <id>', 'the next page: attempts before this one').option('--json', 'print JSON')
     .action((flags: BackupFlags) => withStore(flags.db, async (store) => {
       const attempts = await listAttempts(store, parseOptions(writerAttemptsInputSchema, { limit: flags.limit, after: flags.after }));

@@ -21,6 +21,7 @@ export { refuseUnknownRun } from './repositories/runs.js';
 export { withAppearancesByWitness } from './witness-index.js';
 export { restoreEventFromRow, REVIEW_MARKS } from './restore.js';
 export { refuseUnmendable, storeShape } from './damaged.js';
+export { lastEventBefore } from './writer-attempts.js';
 /** The schema version this code migrates to; each run records it (a change makes a snapshot due). */
 export { SCHEMA_VERSION } from './migrations/index.js';
 export { checkStagingCopyAllowed, checkStagingTarget, copyToStaging, isSameDatabase, lockStaging, runningTrialOn, STAGING_KEPT_TABLES, stagingCopyTarget, stagingExists, type RunningTrial, type SettledSession, type StagingCopy, type StagingLock, type StagingLockTiming } from './staging.js';

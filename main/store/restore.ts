@@ -144,6 +144,15 @@ export async function restoreLanded(db: Db, eventId: number): Promise<boolean | 
   return db.selectFrom('restoreEvents').select('id').where('id', '=', eventId).executeTakeFirst().then((row) => row !== undefined, () => undefined);
 }
 
+/**
+ * A restore cut at its COMMIT whose event was then found stored: it was made, and its report and
+ * attempt say how it was known, in the words a rollback's whose answer was lost uses.
+ */
+export function committedAllTheSame(snapshot: Snapshot, error: CommitOutcomeUnknown, eventId: number): string {
+  const lost = error.cause instanceof GatehouseError ? error.cause : error;
+  return `the connection to the database was lost during the restore from snapshot ${snapshot.id} (${lost.message}); it was committed all the same, before the answer could come back: restore ${eventId} is stored`;
+}
+
 /** A restore cut at its COMMIT whose event was then found missing: it was not made, said as a connection lost before its COMMIT is. */
 export function notCommitted(error: CommitOutcomeUnknown): GatehouseError {
   const lost = error.cause instanceof GatehouseError ? error.cause : error;

@@ -150,11 +150,15 @@ export const TABLES = {
       at: 'time', hearingsBefore: 'int', hearingsAfter: 'int', repointedTasksJson: 'json', removedRunIdsJson: 'json?',
     },
   },
-  /** Rollbacks, restores and snapshot deletions as they start and end; one whose process died is settled `unfinished` by the next writer, an update too (main/store/writer-attempts.ts). */
+  /**
+   * Rollbacks, restores and snapshot deletions as they start and end; one whose process died is settled by the next writer, an update too,
+   * as what its audit shows it did (main/store/writer-attempts.ts). `lastEventBefore`: a rollback's or restore's newest event of its kind as it began (migration 041).
+   */
   writerAttempts: {
     role: 'kept',
     columns: {
       id: 'serial', operation: 'text', operator: 'text?', pid: 'int', host: 'text', startedAt: 'time', endedAt: 'time?', outcome: 'text?', detail: 'text?',
+      lastEventBefore: 'long?',
     },
   },
   /** Sensitivity settings per task, one row per saved version: the latest is in force (main/validation). */

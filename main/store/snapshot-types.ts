@@ -70,5 +70,11 @@ export interface SnapshotSupport {
    * records the restore, in one transaction; the audit tables and the run-id high-water mark stay.
    * The caller holds the writer lock.
    */
-  restore(snapshot: Snapshot, request: RestoreRequest): Promise<RestoreEvent>;
+  restore(snapshot: Snapshot, request: RestoreRequest): Promise<RestoreMade>;
+}
+
+/** A restore as recorded, and, when the answer to its COMMIT was lost and it was then found stored, the words that say so (else null). */
+export interface RestoreMade {
+  event: RestoreEvent;
+  answerLost: string | null;
 }

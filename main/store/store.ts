@@ -49,7 +49,7 @@ export class GatehouseStore extends RunRepository {
     return this.driver.close();
   }
 
-  /** With the writer lock held: the writer attempts (rollbacks, restores, prunes, trial sessions) whose process died, settled `unfinished`; returns their ids (writer-attempts.ts). */
+  /** With the writer lock held: the writer attempts (rollbacks, restores, prunes, trial sessions) whose process died, settled as their audit shows (`unfinished` where it cannot tell); returns their ids (writer-attempts.ts). */
   async settleAbandonedAttempts(options: { now: Date; staleAfterMs: number }): Promise<number[]> {
     return settleAbandonedAttempts(this.driver.db, options.now, (await runningTrialOn(this, options)) !== null);
   }

@@ -27,7 +27,7 @@ describe.skipIf(executablePath === null)('rollback and restore attempts (browser
         await runUpdate({ store, source: arraySource(hearingRecords(6, 520100)) });
         // A rollback of run 1 whose process was killed: its attempt was begun and never closed…
         await beginAttempt(store, { operation: rollbackOperation({ runId: 1, batchSeq: null }), operator: 'kim', at: new Date() });
-        // …until the next writer, this rollback of run 2, settles it as unfinished.
+        // …until the next writer, this rollback of run 2, settles it: failed, no rollback event of it stored.
         await rollback(store, { runId: 2, reason: 'a bad feed', operator: 'sam' });
       }),
     });
@@ -43,15 +43,15 @@ describe.skipIf(executablePath === null)('rollback and restore attempts (browser
   const table = () => page.getByTestId('attempts-table');
   const row = (id: number) => table().locator(`tr[data-attempt="${id}"]`);
 
-  it('lists each attempt with who, what, when and its outcome, the unfinished one with what that means', async () => {
+  it('lists each attempt with who, what, when and its outcome, the killed one with what its audit shows', async () => {
     await page.getByRole('link', { name: 'Backups', exact: true }).click();
     await row(2).waitFor();
     expect(await row(2).locator('.badge').textContent()).toBe('succeeded');
     expect(await row(2).textContent()).toContain('a rollback of run 2');
     expect(await row(2).textContent()).toContain('sam');
-    expect(await row(1).locator('.badge').textContent()).toBe('unfinished');
+    expect(await row(1).locator('.badge').textContent()).toBe('failed');
     expect(await row(1).textContent()).toContain('kim');
-    expect(await row(1).textContent()).toContain('the process running it stopped before it reported an outcome');
+    expect(await row(1).textContent()).toContain('the process running it stopped before it reported an outcome (killed or crashed); it was not committed: nothing was changed');
     expect(await page.getByTestId('attempts-summary').textContent()).toBe('1 failed or unfinished among the 2 listed.');
     await app.shot('writer-attempts');
   });
@@ -62,7 +62,7 @@ describe.skipIf(executablePath === null)('rollback and restore attempts (browser
     await page.keyboard.press('Space');
     await row(2).waitFor({ state: 'detached' });
     expect(await table().locator('tbody tr').count()).toBe(1);
-    // Tab from the filter reaches the link of the unfinished rollback before anything else in the table.
+    // Tab from the filter reaches the link of the failed rollback before anything else in the table.
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Run 1: its page and rollbacks');
     await page.keyboard.press('Enter');

@@ -20,6 +20,7 @@ const ADDED_COLUMNS: readonly { version: number; table: string; column: string }
   { version: 39, table: 'runs', column: 'follow_up_error' },
   { version: 39, table: 'runs', column: 'after_resume_of' },
   { version: 40, table: 'runs', column: 'stop_json' },
+  { version: 41, table: 'writer_attempts', column: 'last_event_before' },
 ];
 
 /**

@@ -24,7 +24,8 @@ function stored(schema: string) {
  * whose answer a cut connection took: the rollback's attempt was recorded as failed (the CLI exited 6)
  * although its event, the undone hearings and the run's rolled_back status were all stored; the
  * all-or-nothing run's bookkeeping was not retried at all, and the run ended interrupted (exit 130);
- * a restore that was made said it "may or may not have been made" and was audited as failed.
+ * a restore that was made said it "may or may not have been made" and was audited as failed; then
+ * it was said and audited as made, without a word of the answer lost (a rollback's said so).
  * Each is now asked after on a new connection and said as it is; one cut before the server ran its
  * COMMIT is said not committed. One database for the file: each case goes on from the last.
  * SQLite's COMMIT is in-process: its outcome is always known, nothing to cut.
@@ -97,7 +98,12 @@ describe.skipIf(backend === null)('a rollback whose COMMIT went through but whos
     expect(runCli(['update', '--db', location, '--source', 'synthetic:seed=3,count=5,offset=200']).code).toBe(0);
     const result = await cutAt(/insert into "restore_events"/i, ['restore', '--backup', snapshotId, '--reason', 'cut test', '--operator', 'support']);
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
-    expect(JSON.parse(result.stdout)).toMatchObject({ restoredFrom: { id: snapshotId }, hearingsBefore: hearings + 5, hearingsAfter: hearings });
+    const report = JSON.parse(result.stdout) as { message: string; event: { id: number } };
+    expect(report).toMatchObject({ restoredFrom: { id: snapshotId }, hearingsBefore: hearings + 5, hearingsAfter: hearings });
+    const lost = new RegExp(`the connection to the database was lost during the restore from snapshot ${snapshotId} \\(cannot reach PostgreSQL at .*\\); it was committed all the same, before the answer could come back: restore ${report.event.id} is stored`);
+    expect(report.message).toMatch(new RegExp(`; recorded as restore ${report.event.id} by support \\(${lost.source}\\)$`));
     expect(await stored(schema)).toMatchObject({ restores: [`${snapshotId}:succeeded`], hearings });
+    const attempts = JSON.parse(runCli(['backups', 'attempts', '--db', location, '--json']).stdout) as { operation: string; detail: string }[];
+    expect(attempts.find((attempt) => attempt.operation === `a restore of snapshot ${snapshotId}`)!.detail).toMatch(new RegExp(`^${lost.source}; reason: cut test$`));
   });
 });

@@ -115,8 +115,9 @@ describe.each(testBackends())('gatehouse serve shut down mid-update, on $name', 
 /**
  * A rollback killed with `serve` (kill -9 mid-transaction) left nothing in the audit: its rollback
  * event dies with its transaction, so support staff could not see that anyone had tried. Its attempt
- * row now says who started what, and the next `serve` settles it as unfinished; the rollback itself
- * stays all-or-nothing.
+ * row now says who started what, and the next `serve` settles it: failed, its rollback event not
+ * stored (it was settled `unfinished`, support told to look for that event themselves); the rollback
+ * itself stays all-or-nothing.
  */
 describe.each(testBackends())('a rollback killed with gatehouse serve, on $name', (backend) => {
   afterAll(() => backend.cleanup());
@@ -132,7 +133,7 @@ describe.each(testBackends())('a rollback killed with gatehouse serve, on $name'
 
   const titles = (store: Store) => store.queries.db.selectFrom('hearings').select(['eventId', 'title']).orderBy('eventId').execute();
 
-  it('shows the attempt as started and unfinished after the restart, and nothing of the rollback was kept', async () => {
+  it('shows the attempt as started, then failed and not committed after the restart, and nothing of the rollback was kept', async () => {
     const db = await backend.freshLocation();
     const before = await withStoreAt(db, async (store) => {
       await runUpdate({ store, source: arraySource(hearingRecords(10, 400000)) });
@@ -152,10 +153,10 @@ describe.each(testBackends())('a rollback killed with gatehouse serve, on $name'
 
     const second = await serve(db);
     const [attempt] = await api<WriterAttempt[]>(second, 'backups.attempts', {});
-    expect(attempt).toMatchObject({ operation: 'a rollback of run 2', operator, outcome: 'unfinished', endedAt: expect.any(String) });
-    expect(attempt!.detail).toContain('stopped before it reported an outcome');
+    expect(attempt).toMatchObject({ operation: 'a rollback of run 2', operator, outcome: 'failed', endedAt: expect.any(String) });
+    expect(attempt!.detail).toBe('the process running it stopped before it reported an outcome (killed or crashed); it was not committed: nothing was changed (the audit holds no rollback event of it); reason: a bad feed');
     const cli = runCli(['backups', 'attempts', '--db', db]);
-    expect(cli.stdout).toMatch(/a rollback of run 2 +\S+ +unfinished/);
+    expect(cli.stdout).toMatch(/a rollback of run 2 +\S+ +failed/);
     await withStoreAt(db, async (store) => {
       expect(await titles(store)).toEqual(before);
       expect(await undoJournal(store).listEvents({ runId: 2 })).toEqual([]);
@@ -164,6 +165,6 @@ describe.each(testBackends())('a rollback killed with gatehouse serve, on $name'
 
     const report = await api<{ runRolledBack: boolean }>(second, 'rollback.apply', { runId: 2, confirmRunId: 2, reason: 'a bad feed, again' });
     expect(report.runRolledBack).toBe(true);
-    expect((await api<WriterAttempt[]>(second, 'backups.attempts', {})).map((a) => a.outcome)).toEqual(['succeeded', 'unfinished']);
+    expect((await api<WriterAttempt[]>(second, 'backups.attempts', {})).map((a) => a.outcome)).toEqual(['succeeded', 'failed']);
   });
 });

@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, StoreDriver } from '../driver.js';
-import { checksumProblems, mendingDamage, notCommitted, replaceFromSnapshot, restoreFailure, restoreLanded } from '../restore.js';
+import { checksumProblems, committedAllTheSame, mendingDamage, notCommitted, replaceFromSnapshot, restoreFailure, restoreLanded } from '../restore.js';
 import { CommitOutcomeUnknown } from '../faults.js';
 import { storeShape } from '../damaged.js';
 import { relinkForeignKeys, remakeTable, scratchSchemaName } from './remake.js';
 import { addedAfterSnapshots, columnsOf, REPLACED_TABLES, snakeCase, TABLES, type TableName } from '../schema.js';
-import { snapshotInContractOrder, type RestoreEvent, type RestoreRequest, type Snapshot, type SnapshotSupport } from '../snapshot-types.js';
+import { snapshotInContractOrder, type RestoreEvent, type RestoreMade, type RestoreRequest, type Snapshot, type SnapshotSupport } from '../snapshot-types.js';
 import { quoteIdentifier, snapshotSchemaPrefix } from './target.js';
 import { withAppearancesByWitness } from '../witness-index.js';
 
@@ -150,7 +150,7 @@ export class PostgresSnapshots implements SnapshotSupport {
   /** A snapshot schema lives beside the database it was taken of, which this code has already opened (and would have refused if newer). */
   async refuseUnrestorable(): Promise<void> {}
 
-  async restore(snapshot: Snapshot, request: RestoreRequest): Promise<RestoreEvent> {
+  async restore(snapshot: Snapshot, request: RestoreRequest): Promise<RestoreMade> {
     const scratch = this.driver.damage ? scratchSchemaName(this.schema) : null;
     // The event as the transaction wrote it, before its COMMIT: the restore's outcome when a cut connection took the answer (a cast: it is set in a callback).
     let drafted = null as RestoreEvent | null;
@@ -159,14 +159,15 @@ export class PostgresSnapshots implements SnapshotSupport {
         await this.dropScratch(scratch);
         await this.migrateScratch(scratch);
       }
-      return await this.driver.transaction(async (trx) => {
+      const event = await this.driver.transaction(async (trx) => {
         await readOneSnapshot(trx);
         const remake = { table: (table: TableName) => remakeTable(trx, scratch!, table), relink: (tables: readonly TableName[]) => relinkForeignKeys(trx, scratch!, tables) };
         return (drafted = await mendingDamage(trx, 'postgres', scratch !== null, remake, new Date(request.at), () => restoreInTransaction(trx, snapshot, request)));
       });
+      return { event, answerLost: null };
     } catch (error) {
       const landed = drafted !== null && error instanceof CommitOutcomeUnknown ? await restoreLanded(this.driver.db, drafted.id) : undefined;
-      if (landed === true) return drafted!;
+      if (landed === true) return { event: drafted!, answerLost: committedAllTheSame(snapshot, error as CommitOutcomeUnknown, drafted!.id) };
       throw restoreFailure(snapshot, landed === false ? notCommitted(error as CommitOutcomeUnknown) : error);
     } finally {
       if (scratch) await this.dropScratch(scratch).catch(() => {});

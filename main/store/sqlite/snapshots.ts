@@ -11,7 +11,7 @@ import { describeZodError } from '../../../shared/zod-problems.js';
 import type { StoreDriver } from '../driver.js';
 import { checksumProblems, mendingDamage, replaceFromSnapshot, restoreFailure } from '../restore.js';
 import { columnsOf, snakeCase, type TableName } from '../schema.js';
-import { snapshotInContractOrder, type RestoreEvent, type RestoreRequest, type Snapshot, type SnapshotSupport } from '../snapshot-types.js';
+import { snapshotInContractOrder, type RestoreMade, type RestoreRequest, type Snapshot, type SnapshotSupport } from '../snapshot-types.js';
 import { SCHEMA_VERSION } from '../migrations/index.js';
 import { migrateSqlite, readOnlyLook } from './open.js';
 import { checkBeforeWrite } from './write-gate.js';
@@ -163,7 +163,7 @@ export class SqliteSnapshots implements SnapshotSupport {
    * A copy of the snapshot is brought to this code's schema, attached, and its tables replace the
    * live ones in one transaction: a crash leaves the database either as it was or restored.
    */
-  async restore(snapshot: Snapshot, request: RestoreRequest): Promise<RestoreEvent> {
+  async restore(snapshot: Snapshot, request: RestoreRequest): Promise<RestoreMade> {
     const restoring = `${path.basename(this.file)}.restoring-`;
     removeLeftoversOfGoneProcesses(path.dirname(this.file), new RegExp(`^${escapeRegExp(restoring)}(\\d+)(?:-wal|-shm|-journal)?$`));
     const copy = `${this.file}.restoring-${process.pid}`;
@@ -180,11 +180,13 @@ export class SqliteSnapshots implements SnapshotSupport {
       try {
         // The copy was migrated to this code's schema: it has every live column.
         const columns = async (table: TableName) => columnsOf(table).map(snakeCase);
-        return await this.driver.transaction(async (trx) => {
+        const event = await this.driver.transaction(async (trx) => {
           // Rows go back table by table; the foreign keys must hold when it commits, not in between.
           this.db.pragma('defer_foreign_keys = ON');
           return mendingDamage(trx, 'sqlite', this.driver.damage !== null, { table: (table) => this.remakeFromCopy(table) }, new Date(request.at), () => replaceFromSnapshot(trx, ATTACHED, columns, snapshot, request));
         });
+        // Its COMMIT is in this process: its answer cannot be lost.
+        return { event, answerLost: null };
       } finally {
         this.db.prepare(`DETACH DATABASE ${ATTACHED}`).run();
       }
