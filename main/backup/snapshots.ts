@@ -314,6 +314,7 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
       hint: { cli: 'restore another snapshot: gatehouse backups list marks those that are missing', console: 'restore another snapshot: the Backups page marks those that are missing' },
     });
   }
+  await refuseRestoreDenied(store, chosen);
   // What the restore itself needs must be there (the audit, the writer lock): refused before the lock, which is one of them.
   if (store.damage) {
     const shape = await storeShape(store.queries.db, store.backend);
@@ -345,6 +346,18 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
   // Failed inside the attempt, so its audit says what failed as the operator is told it.
   const restored = () => restoring().catch((error: unknown) => Promise.reject(canceledByServer(`restore from snapshot ${chosen.id} failed`, 'nothing was restored', error) ?? error));
   return withWriterLock(store, clock, { action: 'restore', operation: restoreOperation(chosen.id), operator, audited: true, reason, successDetail: () => answerLost }, restored);
+}
+
+/**
+ * A restore the connection's role could never finish, refused before the lock and before the copy is
+ * read whole: it may not take the safety snapshot that comes first (PostgreSQL: no CREATE on the
+ * database, a DBA's least privilege), or may not read the snapshot's copy (another role took it).
+ * Met part-way, the first was said after a verification of every row, the second as "schema … is missing".
+ */
+async function refuseRestoreDenied(store: Store, snapshot: Snapshot): Promise<void> {
+  const safety = await store.snapshots.deniedToRole();
+  const denied = safety ? { ...safety, why: `a restore first takes a safety snapshot of the database as it is, and ${safety.why}` } : await store.snapshots.readDenied(snapshot);
+  if (denied) throw new GatehouseError('DB_NOT_WRITABLE', `snapshot ${snapshot.id} cannot be restored: ${denied.why}; nothing was restored`, { hint: denied.grant });
 }
 
 /**

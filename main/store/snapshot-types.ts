@@ -54,6 +54,13 @@ export interface SnapshotSupport {
    */
   removalDenied(snapshots: readonly Snapshot[]): Promise<{ why: string; grant: string } | null>;
   /**
+   * Why the connection may not read this snapshot's copy, and what lets it; null when it may (or
+   * when the copy is gone: unavailable says so). PostgreSQL: a snapshot another role took is its
+   * schema, which this role reaches only with USAGE on it and SELECT on its tables — without them
+   * the copy looked missing. SQLite: null; the file system refuses a file it cannot read.
+   */
+  readDenied(snapshot: Snapshot): Promise<{ why: string; grant: string } | null>;
+  /**
    * Throws (SCHEMA_TOO_NEW) when this code could not restore the snapshot whatever state the
    * database is in: asked before a restore takes its safety snapshot, so a refused restore leaves
    * no snapshot behind (each would push an older one out at the next retention).

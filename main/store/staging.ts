@@ -459,7 +459,7 @@ async function refuseCopyDenied(staging: PostgresTarget, copying: PostgresTarget
   const [role, database] = [quoteIdentifier(denied.role), quoteIdentifier(denied.database)];
   if (!denied.creates) {
     throw new GatehouseError('DB_NOT_WRITABLE', `role ${denied.role} may not create schemas in database ${denied.database}, and each trial builds its staging copy in a new schema (${copying.schema}) that then takes the place of staging schema ${staging.schema}; nothing was changed`, {
-      hint: `GRANT CREATE ON DATABASE ${database} TO ${role} (as the database's owner) lets it run trials; a schema made for it beforehand does not, as each trial drops and makes both anew; or run trials as the role that owns the store`,
+      hint: `GRANT CREATE ON DATABASE ${database} TO ${role} (as the database's owner) lets it run trials; a schema made for it beforehand does not, as each trial drops and makes both anew; or run trials as a role that has that privilege`,
     });
   }
   if (denied.owner !== null) {

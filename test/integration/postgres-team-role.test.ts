@@ -158,7 +158,7 @@ describe.skipIf(backend === null)('a PostgreSQL role that reads and writes a sto
     expect({ code: refused.code, stderr: refused.stderr }).toEqual({
       code: 2,
       stderr: `gatehouse: role ${ROLE} may not create schemas in database ${DATABASE}, and each trial builds its staging copy in a new schema (${new URL(stagingCopyTarget(staging)).searchParams.get('schema')}) that then takes the place of staging schema ${schema}_staging; nothing was changed
-  hint: GRANT CREATE ON DATABASE "${DATABASE}" TO "${ROLE}" (as the database's owner) lets it run trials; a schema made for it beforehand does not, as each trial drops and makes both anew; or run trials as the role that owns the store\n`,
+  hint: GRANT CREATE ON DATABASE "${DATABASE}" TO "${ROLE}" (as the database's owner) lets it run trials; a schema made for it beforehand does not, as each trial drops and makes both anew; or run trials as a role that has that privilege\n`,
     });
     expect(await schemasNow()).toEqual(before);
     // The console refuses it at trials.run, in the same words, with no job started (it was handed one that failed as it began).

@@ -35,13 +35,29 @@ export class PostgresSnapshots implements SnapshotSupport {
   }
 
   async deniedToRole(): Promise<{ why: string; grant: string } | null> {
-    const { rows } = await sql<{ allowed: number; role: string; database: string }>`SELECT has_database_privilege(current_database(), 'CREATE') AS allowed,
-      current_user AS role, current_database() AS database`.execute(this.driver.db);
-    const { allowed, role, database } = rows[0]!;
+    // ownsStore: a DBA's least privilege gives the role its own schema and no CREATE on the database; "take them as the role that owns the store" sent it to itself.
+    const { rows } = await sql<{ allowed: number; role: string; database: string; ownsStore: number | null }>`SELECT has_database_privilege(current_database(), 'CREATE') AS allowed,
+      current_user AS role, current_database() AS database, (SELECT pg_has_role(nspowner, 'MEMBER') FROM pg_namespace WHERE nspname = ${this.schema}) AS owns_store`.execute(this.driver.db);
+    const { allowed, role, database, ownsStore } = rows[0]!;
     if (allowed) return null;
     return {
       why: `role ${role} may not create schemas in database ${database}, and each snapshot is a schema beside the store's`,
-      grant: `GRANT CREATE ON DATABASE ${quoteIdentifier(database)} TO ${quoteIdentifier(role)} lets it take snapshots; or take them as the role that owns the store`,
+      grant: `GRANT CREATE ON DATABASE ${quoteIdentifier(database)} TO ${quoteIdentifier(role)} lets it take snapshots${ownsStore ? '' : '; or take them as the role that owns the store'}`,
+    };
+  }
+
+  async readDenied(snapshot: Snapshot): Promise<{ why: string; grant: string } | null> {
+    const { rows } = await sql<{ role: string; owner: string; usable: number; readable: number }>`SELECT current_user AS role, pg_get_userbyid(n.nspowner) AS owner,
+      has_schema_privilege(n.oid, 'USAGE') AS usable,
+      coalesce((SELECT bool_and(has_table_privilege(c.oid, 'SELECT')) FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind = 'r'), true) AS readable
+      FROM pg_namespace n WHERE n.nspname = ${snapshot.file}`.execute(this.driver.db);
+    const found = rows[0];
+    if (!found || (found.usable && found.readable)) return null;
+    const [schema, role] = [quoteIdentifier(snapshot.file), quoteIdentifier(found.role)];
+    const grants = [...(found.usable ? [] : [`GRANT USAGE ON SCHEMA ${schema} TO ${role}`]), `GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO ${role}`];
+    return {
+      why: `role ${found.role} may not read schema ${snapshot.file}, snapshot ${snapshot.id}'s copy (taken by role ${found.owner}, which owns it)`,
+      grant: `${grants.join('; ')} (as ${found.owner} or a superuser) ${grants.length > 1 ? 'let' : 'lets'} it read the copy; or run this as ${found.owner}`,
     };
   }
 
@@ -82,6 +98,9 @@ export class PostgresSnapshots implements SnapshotSupport {
   }
 
   async check(snapshot: Snapshot): Promise<string[]> {
+    // information_schema lists only what the role may use: a copy it may not read looked missing.
+    const denied = await this.readDenied(snapshot);
+    if (denied) return [`${denied.why} (${denied.grant})`];
     const present = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ${snapshot.file}`.execute(this.driver.db);
     if (present.rows.length === 0) return [`schema ${snapshot.file} is missing`];
     const names = new Set(present.rows.map((row) => row.name));

@@ -50,6 +50,10 @@ export class SqliteSnapshots implements SnapshotSupport {
     return null;
   }
 
+  async readDenied(): Promise<null> {
+    return null;
+  }
+
   async list(): Promise<Snapshot[]> {
     return [...this.readManifest()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
