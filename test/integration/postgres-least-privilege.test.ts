@@ -58,13 +58,13 @@ describe.skipIf(backend === null)('a role that owns its schema but may create no
     expect(snapshot.taken).toBe(false);
     // The role owns the store: "take them as the role that owns the store" sent it to itself.
     expect(snapshot.reason).toBe(
-      `due (no snapshot of this database exists yet) but not taken: role ${ROLE} may not create schemas in database ${DATABASE}, and each snapshot is a schema beside the store's (GRANT CREATE ON DATABASE "${DATABASE}" TO "${ROLE}" lets it take snapshots); the undo journal makes this run reversible`,
+      `due (no snapshot of this database exists yet) but not taken: role ${ROLE} may not create schemas in database ${DATABASE}, and each snapshot is a schema beside the store's (GRANT CREATE ON DATABASE "${DATABASE}" TO "${ROLE}" lets it take snapshots; or take them as a role that has that privilege); the undo journal makes this run reversible`,
     );
 
     const forced = runCli(['update', '--db', db, '--source', 'synthetic:seed=2,count=60', '--snapshot']);
     expect({ code: forced.code, stderr: forced.stderr }).toEqual({
       code: 2,
-      stderr: `gatehouse: cannot take a snapshot of ${db}: role ${ROLE} may not create schemas in database ${DATABASE}, and each snapshot is a schema beside the store's; nothing was changed\n  hint: GRANT CREATE ON DATABASE "${DATABASE}" TO "${ROLE}" lets it take snapshots\n`,
+      stderr: `gatehouse: cannot take a snapshot of ${db}: role ${ROLE} may not create schemas in database ${DATABASE}, and each snapshot is a schema beside the store's; nothing was changed\n  hint: GRANT CREATE ON DATABASE "${DATABASE}" TO "${ROLE}" lets it take snapshots; or take them as a role that has that privilege\n`,
     });
     for (const args of [
       ['update', '--source', 'synthetic:seed=3,count=60', '--no-snapshot'],
@@ -92,7 +92,7 @@ describe.skipIf(backend === null)('a role that owns its schema but may create no
     const restored = runCli(['restore', '--db', db, '--backup', snapshot.id, '--reason', 'drill']);
     expect({ code: restored.code, stderr: restored.stderr }).toEqual({
       code: 2,
-      stderr: `gatehouse: snapshot ${snapshot.id} cannot be restored: a restore first takes a safety snapshot of the database as it is, and role ${ROLE} may not create schemas in database ${DATABASE}, and each snapshot is a schema beside the store's; nothing was restored\n  hint: GRANT CREATE ON DATABASE "${DATABASE}" TO "${ROLE}" lets it take snapshots\n`,
+      stderr: `gatehouse: snapshot ${snapshot.id} cannot be restored: a restore first takes a safety snapshot of the database as it is, and role ${ROLE} may not create schemas in database ${DATABASE}, and each snapshot is a schema beside the store's; nothing was restored\n  hint: GRANT CREATE ON DATABASE "${DATABASE}" TO "${ROLE}" lets it take snapshots; or take them as a role that has that privilege\n`,
     });
     // Given CREATE, the snapshot's copy is still the owner's: refused naming the grants that let it read it, then restored once they are given.
     await psql(`GRANT CREATE ON DATABASE ${DATABASE} TO ${ROLE}`);

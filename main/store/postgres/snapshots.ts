@@ -35,14 +35,14 @@ export class PostgresSnapshots implements SnapshotSupport {
   }
 
   async deniedToRole(): Promise<{ why: string; grant: string } | null> {
-    // ownsStore: a DBA's least privilege gives the role its own schema and no CREATE on the database; "take them as the role that owns the store" sent it to itself.
-    const { rows } = await sql<{ allowed: number; role: string; database: string; ownsStore: number | null }>`SELECT has_database_privilege(current_database(), 'CREATE') AS allowed,
-      current_user AS role, current_database() AS database, (SELECT pg_has_role(nspowner, 'MEMBER') FROM pg_namespace WHERE nspname = ${this.schema}) AS owns_store`.execute(this.driver.db);
-    const { allowed, role, database, ownsStore } = rows[0]!;
+    const { rows } = await sql<{ allowed: number; role: string; database: string }>`SELECT has_database_privilege(current_database(), 'CREATE') AS allowed,
+      current_user AS role, current_database() AS database`.execute(this.driver.db);
+    const { allowed, role, database } = rows[0]!;
     if (allowed) return null;
+    // Not "the role that owns the store": under a DBA's least privilege that is this role, its own schema and no CREATE on the database.
     return {
       why: `role ${role} may not create schemas in database ${database}, and each snapshot is a schema beside the store's`,
-      grant: `GRANT CREATE ON DATABASE ${quoteIdentifier(database)} TO ${quoteIdentifier(role)} lets it take snapshots${ownsStore ? '' : '; or take them as the role that owns the store'}`,
+      grant: `GRANT CREATE ON DATABASE ${quoteIdentifier(database)} TO ${quoteIdentifier(role)} lets it take snapshots; or take them as a role that has that privilege`,
     };
   }
 
