@@ -201,7 +201,12 @@ export function organizationKey(witness: Pick<Witness, 'organization'>): string 
 
 /** Who a witness is, for the record rules' de-duplication and the store's one row per witness alike. */
 export function witnessKey(witness: Pick<Witness, 'normalizedName' | 'organization'>): string {
-  return `${witness.normalizedName}\u0000${organizationKey(witness)}`;
+  return witnessKeyOf(witness.normalizedName, organizationKey(witness));
+}
+
+/** witnessKey from its two parts, for a caller that already has the organization's key. */
+export function witnessKeyOf(normalizedName: string, organizationKey: string): string {
+  return `${normalizedName}\u0000${organizationKey}`;
 }
 
 /** The fields whose change makes a hearing "updated" (updateDate alone does not). */

@@ -1,4 +1,4 @@
-import { codePointLabel, MAX_LIST_ENTRIES, MAX_TEXT_FIELD_LENGTH, MAX_WITNESS_KEY_BYTES, controlCharacterProblem, decodeHtmlEntities, organizationKey, visibleText, witnessKey, type NormalizedHearing, type RejectionCode, type Witness } from '../../shared/record.js';
+import { codePointLabel, MAX_LIST_ENTRIES, MAX_TEXT_FIELD_LENGTH, MAX_WITNESS_KEY_BYTES, controlCharacterProblem, decodeHtmlEntities, organizationKey, visibleText, witnessKeyOf, type NormalizedHearing, type RejectionCode, type Witness } from '../../shared/record.js';
 import { normalizeWitnessName } from './witness-names.js';
 
 /** Where a reader puts what is wrong with the record, and the entries it listed twice alike (stored once). */
@@ -182,14 +182,14 @@ export function readWitnesses(value: unknown, reasons: ReasonSink): NormalizedHe
     }
     const normalizedName = normalizeWitnessName(name);
     const witness = { name, normalizedName, organization, position };
-    // A field past its own length limit is refused for that already (checkStrings).
-    const keyBytes = Math.max(name.length, organization?.length ?? 0) > MAX_TEXT_FIELD_LENGTH ? 0 : Buffer.byteLength(normalizedName) + Buffer.byteLength(organizationKey(witness));
-    if (keyBytes > MAX_WITNESS_KEY_BYTES) {
+    const orgKey = organizationKey(witness);
+    if (witnessKeyTooLong(name, organization, normalizedName, orgKey)) {
+      const keyBytes = Buffer.byteLength(normalizedName) + Buffer.byteLength(orgKey);
       reasons.add('OVERSIZE_FIELD', `${path}: the witness's name and organization take ${keyBytes.toLocaleString('en-US')} bytes of UTF-8 as the witness is keyed; the limit is ${MAX_WITNESS_KEY_BYTES.toLocaleString('en-US')}`);
       continue;
     }
     if (seen !== null) {
-      const key = witnessKey(witness);
+      const key = witnessKeyOf(normalizedName, orgKey);
       const first = seen.get(key);
       if (first !== undefined) {
         const { stored } = first;
@@ -202,6 +202,18 @@ export function readWitnesses(value: unknown, reasons: ReasonSink): NormalizedHe
     witnesses.push(witness);
   }
   return witnesses;
+}
+
+/**
+ * Whether a witness's key (its normalized name and organization key) takes more than
+ * MAX_WITNESS_KEY_BYTES of UTF-8. A name or organization past its own length limit is refused for
+ * that already (checkStrings), not for this. UTF-8 takes at most three bytes a UTF-16 unit, so a key
+ * whose units fit three times over needs no count: nearly every witness.
+ */
+function witnessKeyTooLong(name: string, organization: string | null, normalizedName: string, orgKey: string): boolean {
+  if (Math.max(name.length, organization?.length ?? 0) > MAX_TEXT_FIELD_LENGTH) return false;
+  if ((normalizedName.length + orgKey.length) * 3 <= MAX_WITNESS_KEY_BYTES) return false;
+  return Buffer.byteLength(normalizedName) + Buffer.byteLength(orgKey) > MAX_WITNESS_KEY_BYTES;
 }
 
 /**
@@ -264,10 +276,16 @@ function urlAt(entry: Dict, path: string, reasons: ReasonSink): string | null {
   return url;
 }
 
+/** A URL that parses and starts so is http(s): the scheme is the text before the first colon, in any case. */
+const WEB_SCHEME = /^https?:/i;
+
 function urlProblem(url: string): string | null {
   if (!URL.canParse(url)) return 'is not a URL (an absolute http:// or https:// address is expected)';
-  const { protocol } = new URL(url);
-  if (protocol !== 'http:' && protocol !== 'https:') return `is a ${protocol.slice(0, -1)}: URL; only http:// and https:// addresses are kept`;
+  // Parsed a second time only to name another scheme: nearly every URL a record gives is http(s).
+  if (!WEB_SCHEME.test(url)) {
+    const { protocol } = new URL(url);
+    if (protocol !== 'http:' && protocol !== 'https:') return `is a ${protocol.slice(0, -1)}: URL; only http:// and https:// addresses are kept`;
+  }
   // The URL parser would take the space as %20 and drop a tab or line break: a guess at what was meant.
   const space = /\s/.exec(url);
   return space === null ? null : `has whitespace inside it (${codePointLabel(space[0])} at character ${space.index + 1}); a URL cannot hold any`;

@@ -9,7 +9,7 @@ import { domainRows } from '../helpers/domain-rows.js';
 import { unreachable } from '../../main/store/postgres/connection.js';
 import { parsePostgresTarget } from '../../main/store/postgres/target.js';
 import { availablePostgresBackend, connectToPostgres as connect, PG_URL, uniqueSchema, urlWithSchema } from '../helpers/postgres.js';
-import { arraySource, hearingRecords } from '../helpers/records.js';
+import { arraySource, hearingRecord, hearingRecords } from '../helpers/records.js';
 
 const backend = await availablePostgresBackend();
 
@@ -97,14 +97,21 @@ function sourceWithHook(records: unknown[], position: number, hook: () => Promis
 describe.skipIf(backend === null)('PostgreSQL hard faults', () => {
   afterAll(() => backend?.cleanup());
 
-  async function freshStore(): Promise<{ store: Store; schema: string; url: string }> {
+  /**
+   * `holding` one hearing (not among RECORDS) stored by an earlier run: a first load into an empty
+   * database asks for no stored hearings (execute-run.ts), so only a run over stored ones has a
+   * planning lookup to cut.
+   */
+  async function freshStore(holding = false): Promise<{ store: Store; schema: string; url: string }> {
     const url = await backend!.freshLocation();
     const schema = new URL(url).searchParams.get('schema')!;
-    return { store: await backend!.open(url), schema, url };
+    const store = await backend!.open(url);
+    if (holding) await runUpdate({ store, source: arraySource([hearingRecord(1)]) });
+    return { store, schema, url };
   }
 
-  async function loneRun(): Promise<RunSummary> {
-    const { store } = await freshStore();
+  async function loneRun(holding = false): Promise<RunSummary> {
+    const { store } = await freshStore(holding);
     try {
       return await runUpdate({ store, source: arraySource(RECORDS, 'memory:hooked') });
     } finally {
@@ -119,8 +126,8 @@ describe.skipIf(backend === null)('PostgreSQL hard faults', () => {
   }
 
   it('retries a planning lookup whose connection is terminated and finishes exactly like a lone run', async () => {
-    const lone = await loneRun();
-    const { store, schema } = await freshStore();
+    const lone = await loneRun(true);
+    const { store, schema } = await freshStore(true);
     const warnings: string[] = [];
     let killer: Awaited<ReturnType<typeof terminateLookups>> | null = null;
     try {
@@ -133,7 +140,7 @@ describe.skipIf(backend === null)('PostgreSQL hard faults', () => {
       expect(summary.status).toBe('success');
       expect({ ...summary.metrics, durationMs: 0 }).toEqual({ ...lone.metrics, durationMs: 0 });
       expect(summary.batches).toEqual(lone.batches);
-      expect(await store.countHearings()).toBe(700);
+      expect(await store.countHearings()).toBe(701);
       expect(await store.listQuarantine()).toEqual([]);
     } finally {
       await store.close();
@@ -141,8 +148,8 @@ describe.skipIf(backend === null)('PostgreSQL hard faults', () => {
   });
 
   it('stops as interrupted when the connection stays lost beyond the retries, and resumes to a lone run\'s result', async () => {
-    const lone = await loneRun();
-    const { store, schema } = await freshStore();
+    const lone = await loneRun(true);
+    const { store, schema } = await freshStore(true);
     const warnings: string[] = [];
     let killer: Awaited<ReturnType<typeof terminateLookups>> | null = null;
     try {
@@ -164,7 +171,7 @@ describe.skipIf(backend === null)('PostgreSQL hard faults', () => {
       const resumed = await runUpdate({ store, source: arraySource(RECORDS, 'memory:hooked'), resumeRunId: stopped.runId });
       expect(resumed.status).toBe('success');
       expect({ ...resumed.metrics, durationMs: 0 }).toEqual({ ...lone.metrics, durationMs: 0 });
-      expect(await store.countHearings()).toBe(700);
+      expect(await store.countHearings()).toBe(701);
       expect(await store.listQuarantine()).toEqual([]);
     } finally {
       await store.close();

@@ -143,6 +143,11 @@ export class RunRepository {
     return new Map(rows.flatMap((row) => (row.name === null ? [] : [[row.systemCode, row.name] as const])));
   }
 
+  /** Whether any hearing is stored: one row read at most, on either backend. */
+  async holdsHearings(): Promise<boolean> {
+    return (await this.db.selectFrom('hearings').select('eventId').limit(1).executeTakeFirst()) !== undefined;
+  }
+
   async loadHearings(eventIds: string[]): Promise<Map<string, StoredHearing>> {
     // An id holding U+0000 is refused by the record rules, so it cannot be stored or found.
     const rows = await this.db

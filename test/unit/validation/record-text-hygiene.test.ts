@@ -68,8 +68,20 @@ describe('record text', () => {
     [{ videos: [{ name: 'v', url: 'https://www.congress.gov/\nvideo/1' }] }, 'BAD_URL: videos[0].url "https://www.congress.gov/\\nvideo/1" has whitespace inside it (U+000A at character 26); a URL cannot hold any'],
     [{ hearingTranscript: [{ jacketNumber: '123', url: 'not a url' }] }, 'BAD_URL: hearingTranscript[0].url "not a url" is not a URL (an absolute http:// or https:// address is expected)'],
     [{ videos: [{ name: 'v', url: 'javascript:alert(1)' }] }, 'BAD_URL: videos[0].url "javascript:alert(1)" is a javascript: URL; only http:// and https:// addresses are kept'],
+    [{ videos: [{ name: 'v', url: 'httpx://www.congress.gov/v/1' }] }, 'BAD_URL: videos[0].url "httpx://www.congress.gov/v/1" is a httpx: URL; only http:// and https:// addresses are kept'],
   ])('quarantines %j with what is wrong with the URL', (overrides, reason) => {
     expect(reasonsFor(overrides)).toEqual([reason]);
+  });
+
+  it('keeps an http(s) URL whatever the case of its scheme', () => {
+    const url = 'HTTPS://www.congress.gov/video/1';
+    expect(storedFrom({ videos: [{ name: 'v', url }], hearingTranscript: [{ jacketNumber: '1', url: 'Http://www.congress.gov/t/1' }] })).toMatchObject({ videos: [{ url }], transcripts: [{ url: 'Http://www.congress.gov/t/1' }] });
+  });
+
+  it('counts a witness key in bytes of UTF-8, not characters: 1,308 characters of accented organization are past the limit', () => {
+    const witness = (organization: string) => ({ witnesses: [{ name: 'Jane Doe', organization }] });
+    expect(reasonsFor(witness('é'.repeat(1_300)))).toEqual(["OVERSIZE_FIELD: witnesses[0]: the witness's name and organization take 2,608 bytes of UTF-8 as the witness is keyed; the limit is 2,400"]);
+    expect(storedFrom(witness('é'.repeat(1_190))).witnesses).toHaveLength(1);
   });
 
   it('keeps a URL whose surrounding blanks are trimmed, as every field is', () => {
