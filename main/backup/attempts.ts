@@ -82,6 +82,28 @@ export async function listAttempts(store: AuditStore, options: { limit?: number;
 }
 
 /**
+ * What removed snapshot `id`, in words ("it was deleted by sam at … (attempt 9, reason: …)"): the
+ * newest succeeded deletion of it, or prune (by hand or by retention after a run) naming it; null
+ * when none did. A removed snapshot leaves the listing, so the attempts are where it is still known.
+ */
+export async function snapshotRemoval(store: AuditStore, id: string): Promise<string | null> {
+  const row = await store.queries.db
+    .selectFrom('writerAttempts')
+    .select(['id', 'operation', 'operator', 'endedAt', 'detail'])
+    .where('outcome', '=', 'succeeded')
+    .where((eb) => eb.or([eb('operation', '=', snapshotDeletionOperation(id)), eb.and([eb('operation', 'like', `${SNAPSHOT_PRUNE_OPERATION}%`), eb('detail', 'like', `%pruned %${id}%`)])]))
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) return null;
+  const byRetention = row.operation.startsWith(`${SNAPSHOT_PRUNE_OPERATION} by `) ? row.operation.slice(SNAPSHOT_PRUNE_OPERATION.length + 1) : null;
+  const how = row.operation.startsWith(SNAPSHOT_PRUNE_OPERATION) ? 'pruned' : 'deleted';
+  const who = [byRetention, row.operator === null ? null : `by ${row.operator}`].filter((part) => part !== null).join(', ');
+  const reason = /(?:^|; )reason: (.*)$/s.exec(row.detail ?? '')?.[1];
+  return `it was ${how}${who ? ` ${who}` : ''} at ${row.endedAt} (attempt ${Number(row.id)}${reason === undefined ? '' : `, reason: ${reason}`})`;
+}
+
+/**
  * Who took each snapshot, by id, from the audit that outlives restores: the operator of a taking
  * that succeeded (one asked for by hand), the restore's operator for the safety snapshot it took
  * first (also of a restore that then failed or died: restoreAttemptsTakers), and the starter of the

@@ -8,6 +8,7 @@ import { conflictError, conflictOf, describeTarget, policyDecision, policyOutcom
 import { describeOutcome, emptyReport, eventFields } from './rollback-report.js';
 import type { JournalEntry, JournalOutcome, JournalPosition, PageUndos, RollbackCounts, UndoTarget, UndoTx } from './undo-journal.js';
 import { counted } from '../../shared/plural.js';
+import { removedByRestore } from '../store/index.js';
 
 export interface RollbackLimits {
   pageSize: number;
@@ -154,16 +155,12 @@ async function runNotFound(tx: UndoTx, runId: number, journalRecorded: boolean):
     });
   }
   if (!restore) return new GatehouseError('NOT_FOUND', `run ${runId} does not exist`, { hint: { cli: 'see gatehouse runs list', console: 'see the Runs page' } });
-  return new GatehouseError(
-    'NOT_FOUND',
-    `run ${runId} no longer exists: a restore took the database back to before it (${restore.certain ? `restore ${restore.id}` : 'the latest'}: snapshot ${restore.snapshotId} of ${restore.snapshotTakenAt}, restored by ${restore.operator} at ${restore.at}), and what it wrote went with it; nothing to roll back`,
-    {
-      hint: {
-        cli: 'see gatehouse backups restores, and its rollback events (gatehouse rollback --list --run ID), which outlive the restore',
-        console: 'see the restores on the Backups page; the run\'s rollback events outlive the restore',
-      },
+  return new GatehouseError('NOT_FOUND', `${removedByRestore(runId, restore)}; nothing to roll back`, {
+    hint: {
+      cli: 'see gatehouse backups restores, and its rollback events (gatehouse rollback --list --run ID), which outlive the restore',
+      console: 'see the restores on the Backups page; the run\'s rollback events outlive the restore',
     },
-  );
+  });
 }
 
 function nextPage(tx: UndoTx, target: UndoTarget, pageSize: number, from: JournalPosition | null): Promise<JournalEntry[]> {

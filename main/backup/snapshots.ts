@@ -3,7 +3,7 @@ import path from 'node:path';
 import { GatehouseError } from '../../shared/errors.js';
 import { atOrAfter, canceledByServer, causedBy, CommitOutcomeUnknown, isDiskFault, newestFirstPage, refuseUnmendable, restoreEventFromRow, storeShape, WriterLockLost, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
 import type { BackupsDeleteReport } from '../../shared/api-operations.js';
-import { restoreOperation, retentionPruneOperation, SNAPSHOT_PRUNE_OPERATION, snapshotDeletionOperation, snapshotTakingOperation } from './attempts.js';
+import { restoreOperation, retentionPruneOperation, SNAPSHOT_PRUNE_OPERATION, snapshotDeletionOperation, snapshotRemoval, snapshotTakingOperation } from './attempts.js';
 import { asAttempt, withWriterLock } from './lock.js';
 import { checkedOperator, checkedReason } from './operator.js';
 
@@ -83,8 +83,13 @@ export function attachRunToSnapshot(store: Store, snapshotId: string, runId: num
 
 async function findSnapshot(store: Store, id: string): Promise<Snapshot> {
   const found = (await listSnapshots(store)).find((s) => s.id === id);
-  if (!found) throw new GatehouseError('NOT_FOUND', `no snapshot ${id} for ${store.location}`, { hint: { cli: 'see gatehouse backups list', console: 'see the snapshots on the Backups page' } });
-  return found;
+  if (found) return found;
+  // One deleted or pruned is said so, with who and why, not as an id never taken.
+  const removal = await snapshotRemoval(store, id);
+  if (!removal) throw new GatehouseError('NOT_FOUND', `no snapshot ${id} for ${store.location}`, { hint: { cli: 'see gatehouse backups list', console: 'see the snapshots on the Backups page' } });
+  throw new GatehouseError('NOT_FOUND', `no snapshot ${id} for ${store.location}: ${removal}`, {
+    hint: { cli: 'see gatehouse backups attempts for what removed it, and gatehouse backups list for the snapshots there are', console: 'see the attempts and the snapshots on the Backups page' },
+  });
 }
 
 /** Checks the checksum recorded at creation and the copy's integrity; sizes alone prove nothing. */

@@ -2,7 +2,7 @@ import type { ExpressionBuilder, Selectable } from 'kysely';
 import type { RollbackEventView } from '../../shared/api-operations.js';
 import type { BatchCounts, BatchStatus, RunStatus } from '../../shared/run.js';
 import { slices } from '../../shared/slices.js';
-import { atOrAfter, columnsOf, newestFirstPage, RELATED_TABLES, refuseUnknownRun, snakeCase, type Database, type Db, type QueryLayer, type Store, type TableName, withAppearancesByWitness } from '../store/index.js';
+import { atOrAfter, columnsOf, newestFirstPage, RELATED_TABLES, refuseUnknownRun, restoreThatRemoved, snakeCase, type RemovingRestore, type Database, type Db, type QueryLayer, type Store, type TableName, withAppearancesByWitness } from '../store/index.js';
 
 // The undo journal as rollback reads it, and the primitives a rollback needs inside its one
 // transaction (UndoTx). What to restore and how conflicts resolve is decided in rollback.ts.
@@ -110,15 +110,7 @@ class UndoJournal {
   }
 }
 
-/** The restore that took a run away; `certain` false when only the latest restore (recorded before restores listed their removed runs) can be named. */
-export interface RemovingRestore {
-  id: number;
-  snapshotId: string;
-  snapshotTakenAt: string;
-  operator: string;
-  at: string;
-  certain: boolean;
-}
+export type { RemovingRestore } from '../store/index.js';
 
 /** The rollback primitives inside its one transaction. */
 export type UndoTx = ReturnType<typeof undoTx>;
@@ -142,21 +134,8 @@ function undoTx(driver: QueryLayer, trx: Db, { dryRun }: { dryRun: boolean }) {
       const batches = await trx.selectFrom('batches').select(['seq', 'status']).where('runId', '=', runId).orderBy('seq').execute();
       return { status: run.status as RunStatus, error: run.error, task: run.task, batches };
     },
-    /**
-     * The newest restore, when run `runId` was given once (ids come from a high-water mark no
-     * restore lowers) and no longer exists: a restore took it away with everything it wrote.
-     */
-    restoreThatRemoved: async (runId: number): Promise<RemovingRestore | null> => {
-      const mark = await trx.selectFrom('sequences').select('value').where('name', '=', 'runs').executeTakeFirst();
-      if (!mark || Number(mark.value) < runId) return null;
-      // Restores are few: each one's list of removed runs is read, newest first.
-      const restores = await trx.selectFrom('restoreEvents').select(['id', 'snapshotId', 'snapshotTakenAt', 'operator', 'at', 'removedRunIdsJson']).orderBy('id', 'desc').execute();
-      const removing = restores.find((restore) => restore.removedRunIdsJson !== null && (JSON.parse(restore.removedRunIdsJson) as number[]).includes(runId));
-      // Restores recorded before they listed what they removed: only the latest can be named.
-      const latest = restores.find((restore) => restore.removedRunIdsJson === null);
-      const found = removing ?? latest;
-      return found ? { id: Number(found.id), snapshotId: found.snapshotId, snapshotTakenAt: found.snapshotTakenAt, operator: found.operator, at: found.at, certain: found === removing } : null;
-    },
+    /** The restore that took run `runId` away, when one did (it was given once and is gone). */
+    restoreThatRemoved: (runId: number): Promise<RemovingRestore | null> => restoreThatRemoved(trx, runId),
     /**
      * What the journal holds of a run whose row is gone: the batches with writes still to undo, and
      * whether it recorded any write at all (all since rolled back, when none is left).

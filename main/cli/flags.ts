@@ -59,6 +59,23 @@ function expectedOption(text: string | undefined): string | null | undefined {
   return text?.trim().toLowerCase() === 'none' ? null : text;
 }
 
+/**
+ * A revert puts back the value from before its event, whatever was set since: reverting an old event
+ * over another operator's later change discards that change. Without --expect it is done blind, as
+ * asked (the console sends the value it showed, and is refused instead), but the later changes it
+ * replaced are said, with how to refuse such a revert.
+ */
+async function warnOfChangesRevertedOver(store: Store, revert: FlagEvent, revertedId: number): Promise<void> {
+  const since = (await flagStore(store).history({ flag: revert.flag, scope: revert.scope, after: revert.id, limit: 200 })).filter((event) => event.id > revertedId).map(flagEventView).reverse();
+  if (since.length === 0) return;
+  const named = since.slice(-3).map((event) => `event ${event.id} by ${event.operator} at ${event.at}: ${show(event.oldValue)} → ${show(event.newValue)}`);
+  const earlier = since.length > named.length ? `${since.length - named.length} more, then ` : '';
+  const view = flagEventView(revert);
+  process.stderr.write(
+    `gatehouse: warning: ${view.flag} [${view.scope}] was changed after event ${revertedId} (${earlier}${named.join('; ')}); this revert replaced ${show(view.oldValue)} with ${show(view.newValue)} — pass --expect VALUE to refuse a revert over a change you have not seen\n`,
+  );
+}
+
 function show(value: unknown): string {
   return value === null || value === undefined ? '(unset)' : JSON.stringify(value);
 }
@@ -141,7 +158,11 @@ export function registerFlagsCommand(program: Command): void {
       .option(...EXPECT_OPTION),
   ).action(async (eventId: string, options: FlagsOptions) => {
     const input = parseOptions(withOperator(flagRevertInputSchema), { eventId, reason: options.reason, expected: expectedOption(options.expect), operator: options.operator }, positional);
-    await withStore(options.db, async (store) => printEvent('flags.revert', await revertFlagEvent(store, input.eventId, input), options.json));
+    await withStore(options.db, async (store) => {
+      const revert = await revertFlagEvent(store, input.eventId, input);
+      printEvent('flags.revert', revert, options.json);
+      if (input.expected === undefined) await warnOfChangesRevertedOver(store, revert, input.eventId);
+    });
   });
 
   common(

@@ -2,7 +2,7 @@ import { GatehouseError, type Surface } from '../../shared/errors.js';
 import type { RunDetailView } from '../../shared/api.js';
 import { DEFAULT_BATCH_SIZE, type RunMode, type RunSummary, type SourceWindow } from '../../shared/run.js';
 import { fingerprintChanges, type RecordSource, type ResumeByIdentity } from '../sources/index.js';
-import { COPIED_RUNNING, type Store } from '../store/index.js';
+import { COPIED_RUNNING, type Store, unknownRun } from '../store/index.js';
 import { counted } from '../../shared/plural.js';
 import { checkBatchSize } from './batch-sizes.js';
 import { EventIdSet } from './event-id-set.js';
@@ -129,7 +129,7 @@ export async function noRunToResume(store: Store, runId: number): Promise<Gateho
     remains?.batches ? counted(remains.batches, 'batch', 'batches') : null,
     remains?.quarantined ? counted(remains.quarantined, 'quarantined record') : null,
   ].filter((part) => part !== null);
-  if (found.length === 0) return new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
+  if (found.length === 0) return unknownRun(store.queries.db, runId);
   const redo = `the hearings run ${runId} wrote are found stored and not written again`;
   return new GatehouseError('NOT_FOUND', `run ${runId} does not exist: its row was deleted outside Gatehouse, and a resume cannot go on without it (what remains of the run: ${listed(found)}); nothing was changed`, {
     hint: {
@@ -301,6 +301,6 @@ export function refuseUnresumable(store: Store, run: { runId: number; status: st
  */
 export async function runDetail(store: Store, runId: number, surface: Surface): Promise<Omit<RunDetailView, 'rollbackRefusals' | 'statusReasons'>> {
   const run = await store.getRun(runId);
-  if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
+  if (!run) throw await unknownRun(store.queries.db, runId);
   return { ...run, error: reasonFor(run.error, runId, surface), resumable: resumable(store, run) };
 }

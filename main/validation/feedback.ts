@@ -2,7 +2,7 @@ import type { AnomalousRunView } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { statusEarned, type RunStatus, type RunSummary } from '../../shared/run.js';
 import { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, type AnomalyReview } from '../../shared/validation.js';
-import type { Store } from '../store/index.js';
+import { type Store, unknownRun } from '../store/index.js';
 import { foldIsOpen } from './anomaly-folds.js';
 import { type RunReview, runReviews } from './reviews.js';
 
@@ -40,7 +40,7 @@ function requireReason(reason: string): string {
 
 async function requireRun(store: Store, runId: number): Promise<RunSummary> {
   const run = await store.getRun(runId);
-  if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
+  if (!run) throw await unknownRun(store.queries.db, runId);
   return run;
 }
 

@@ -507,7 +507,54 @@ export class RunRepository {
  */
 export async function refuseUnknownRun(db: Db, runId: number): Promise<void> {
   const run = await db.selectFrom('runs').select('id').where('id', '=', runId).executeTakeFirst();
-  if (!run) throw new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
+  if (!run) throw await unknownRun(db, runId);
+}
+
+/** The restore that took a run away; `certain` false when only the latest restore (recorded before restores listed their removed runs) can be named. */
+export interface RemovingRestore {
+  id: number;
+  snapshotId: string;
+  snapshotTakenAt: string;
+  operator: string;
+  at: string;
+  certain: boolean;
+}
+
+/**
+ * The newest restore, when run `runId` was given once (ids come from a high-water mark no restore
+ * lowers) and no longer exists: a restore took it away with everything it wrote.
+ */
+export async function restoreThatRemoved(db: Db, runId: number): Promise<RemovingRestore | null> {
+  const mark = await db.selectFrom('sequences').select('value').where('name', '=', 'runs').executeTakeFirst();
+  if (!mark || Number(mark.value) < runId) return null;
+  // Restores are few: each one's list of removed runs is read, newest first.
+  const restores = await db.selectFrom('restoreEvents').select(['id', 'snapshotId', 'snapshotTakenAt', 'operator', 'at', 'removedRunIdsJson']).orderBy('id', 'desc').execute();
+  const removing = restores.find((restore) => restore.removedRunIdsJson !== null && (JSON.parse(restore.removedRunIdsJson) as number[]).includes(runId));
+  // Restores recorded before they listed what they removed: only the latest can be named.
+  const latest = restores.find((restore) => restore.removedRunIdsJson === null);
+  const found = removing ?? latest;
+  return found ? { id: Number(found.id), snapshotId: found.snapshotId, snapshotTakenAt: found.snapshotTakenAt, operator: found.operator, at: found.at, certain: found === removing } : null;
+}
+
+/** "run N no longer exists: a restore took the database back to before it (restore R: …)", the words every surface says it in. */
+export function removedByRestore(runId: number, restore: RemovingRestore): string {
+  return `run ${runId} no longer exists: a restore took the database back to before it (${restore.certain ? `restore ${restore.id}` : 'the latest'}: snapshot ${restore.snapshotId} of ${restore.snapshotTakenAt}, restored by ${restore.operator} at ${restore.at}), and what it wrote went with it`;
+}
+
+/**
+ * NOT_FOUND for a run that is not stored. One a restore took away is said to be so, naming the
+ * restore, not as an id that never was: run ids are never reused, and support reading a ticket that
+ * names the run would otherwise hunt for a mistyped id while the restore stands in the audit.
+ */
+export async function unknownRun(db: Db, runId: number): Promise<GatehouseError> {
+  const restore = await restoreThatRemoved(db, runId);
+  if (!restore) return new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
+  return new GatehouseError('NOT_FOUND', removedByRestore(runId, restore), {
+    hint: {
+      cli: `see gatehouse backups restores; its rollback events (gatehouse rollback --list --run ${runId}) and reviews outlive the restore`,
+      console: 'see the restores on the Backups page; the run\'s rollback events and reviews outlive the restore',
+    },
+  });
 }
 
 export async function countHearings(db: Db): Promise<number> {
