@@ -57,8 +57,24 @@ export const anomalousRunSchema = z.object({
   runIds: z.array(runId),
   lastRunId: runId,
   lastStartedAt: z.string(),
+  /**
+   * The runs of the fold support rolled back whole (status rolled_back), oldest first, and the newest rollback event that did
+   * it: who, when, why (null for a run that rolled itself back, all-or-nothing). null when none was. A rolled-back run no
+   * longer waits for a review, but a rollback is not one: `review` stays as the operators left it.
+   */
+  rolledBack: z
+    .object({ runIds: z.array(runId), eventId: z.number().int().nullable(), operator: z.string().nullable(), at: z.string().nullable(), reason: z.string().nullable() })
+    .nullable(),
 });
 export type AnomalousRunView = z.infer<typeof anomalousRunSchema>;
+
+/**
+ * Whether a listed anomaly still waits for a review, as `anomalies list --open` and the open count decide: a run of it not
+ * reviewed that still stands. A closed one has a review, unless support rolled back every run of it.
+ */
+export function anomalyIsOpen(anomaly: Pick<AnomalousRunView, 'review' | 'rolledBack' | 'runCount'>): boolean {
+  return anomaly.review === null && (anomaly.rolledBack === null || anomaly.rolledBack.runIds.length < anomaly.runCount);
+}
 
 /** Newest first; `after` is the runId of the last entry of the previous page. */
 export const anomaliesListInputSchema = z

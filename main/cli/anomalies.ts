@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { anomaliesListInputSchema, anomaliesMarkInputSchema, anomaliesMarkManyInputSchema, runsAcceptInputSchema } from '../../shared/api-validation.js';
+import { anomaliesListInputSchema, anomalyIsOpen, anomaliesMarkInputSchema, type AnomalousRunView, anomaliesMarkManyInputSchema, runsAcceptInputSchema } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { ANOMALY_REVIEWS, anomalyMessages, EXPECTED_REASON_KINDS } from '../../shared/validation.js';
 import { withStore } from './database.js';
@@ -13,6 +13,11 @@ import { counted } from '../../shared/plural.js';
  */
 const validation = () => import('../validation/index.js');
 const flagsModule = () => import('../flags/index.js');
+
+/** The review cell of an anomaly support rolled back whole: by whom and when, as `rollback --list` shows it. */
+function rolledBackBy(rolledBack: AnomalousRunView['rolledBack']): string {
+  return rolledBack?.operator ? `rolled back by ${rolledBack.operator} at ${rolledBack.at}` : 'rolled back';
+}
 
 interface CommonFlags {
   db?: string;
@@ -37,7 +42,7 @@ export function registerAnomaliesCommands(program: Command): void {
       if (flags.json) return printApiJson('anomalies.list', list);
       printTable(
         ['run', 'task', 'status', 'started', 'runs', 'last run', 'review', 'anomalies'],
-        list.map((a) => [a.runId, a.task, a.status, a.startedAt, a.runCount, a.runCount > 1 ? `${a.lastRunId} (${a.lastStartedAt})` : null, a.review, anomalyMessages(a.anomalies)]),
+        list.map((a) => [a.runId, a.task, a.status, a.startedAt, a.runCount, a.runCount > 1 ? `${a.lastRunId} (${a.lastStartedAt})` : null, a.review ?? (anomalyIsOpen(a) ? null : rolledBackBy(a.rolledBack)), anomalyMessages(a.anomalies)]),
       );
     });
   anomalies

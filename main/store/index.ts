@@ -5,6 +5,7 @@ import type { Store, StoreOptions } from './types.js';
 
 export type * from './types.js';
 export type { NewTrialRecord, TrialLevel, TrialRecord } from './repositories/trials.js';
+export type { WholeRunRollback } from './repositories/reported-runs.js';
 export { COPIED_RUNNING, TRIAL_SESSION_OPERATION } from './repositories/trials.js';
 export type * from './snapshot-types.js';
 /** The one database type and query layer, for the folders that own tables (DESIGN §1). */

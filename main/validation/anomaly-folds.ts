@@ -45,7 +45,10 @@ export function foldStarts(runs: readonly FoldedRun[], openedBefore: ReadonlyMap
   });
 }
 
-/** Whether any run of the fold still waits for a review. */
+/**
+ * Whether any run of the fold still waits for a review: one not reviewed that still stands. A run support rolled back
+ * whole (status rolled_back) left nothing to review; a rollback is not a review, so the validator's statistics never read it as one.
+ */
 export function foldIsOpen(fold: AnomalyFold): boolean {
-  return fold.runs.some((run) => run.review === null);
+  return fold.runs.some((run) => run.review === null && run.status !== 'rolled_back');
 }

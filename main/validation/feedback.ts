@@ -2,7 +2,7 @@ import type { AnomalousRunView } from '../../shared/api-validation.js';
 import { GatehouseError } from '../../shared/errors.js';
 import { statusEarned, type RunStatus, type RunSummary } from '../../shared/run.js';
 import { ANOMALY_REVIEWS, EXPECTED_REASON_KINDS, type AnomalyReview } from '../../shared/validation.js';
-import { type Store, unknownRun } from '../store/index.js';
+import { type FoldedRun, type Store, type WholeRunRollback, unknownRun } from '../store/index.js';
 import { foldIsOpen } from './anomaly-folds.js';
 import { type RunReview, runReviews } from './reviews.js';
 
@@ -169,6 +169,7 @@ export async function listAnomalousRuns(store: Store, options: { open: boolean; 
   for (const review of await runReviews(store).list({ runIds: listed.flatMap((runs) => runs.map((r) => r.runId)) })) {
     byRun.set(review.runId, [...(byRun.get(review.runId) ?? []), review]);
   }
+  const rollbacks = await store.reports.wholeRunRollbacks(listed.flatMap((runs) => runs.filter((r) => r.status === 'rolled_back').map((r) => r.runId)));
   return listed.map((runs) => {
     const first = runs[0]!;
     const last = runs.at(-1)!;
@@ -177,13 +178,26 @@ export async function listAnomalousRuns(store: Store, options: { open: boolean; 
       task: first.task ?? null,
       status: first.status,
       startedAt: first.startedAt,
-      review: foldIsOpen({ runs }) ? null : last.review,
+      // Closed: every run is reviewed or rolled back whole; the review is the newest run's that has one (none: all rolled back).
+      review: foldIsOpen({ runs }) ? null : ([...runs].reverse().find((r) => r.review !== null)?.review ?? null),
       anomalies: first.validation?.anomalies ?? [],
       reviews: runs.flatMap((r) => byRun.get(r.runId) ?? []).sort((a, b) => a.id - b.id),
       runCount: runs.length,
       runIds: runs.map((r) => r.runId),
       lastRunId: last.runId,
       lastStartedAt: last.startedAt,
+      rolledBack: rolledBackRuns(runs, rollbacks),
     };
   });
+}
+
+/**
+ * The fold's runs rolled back whole, by their status now (a restore that brought a run's rows back brings its status back
+ * too, and the anomaly is open again though its rollback event is kept), with the newest rollback event of them.
+ */
+function rolledBackRuns(runs: readonly FoldedRun[], rollbacks: ReadonlyMap<number, WholeRunRollback>): AnomalousRunView['rolledBack'] {
+  const runIds = runs.filter((run) => run.status === 'rolled_back').map((run) => run.runId);
+  if (runIds.length === 0) return null;
+  const newest = runIds.flatMap((runId) => rollbacks.get(runId) ?? []).sort((a, b) => b.eventId - a.eventId)[0];
+  return { runIds, eventId: newest?.eventId ?? null, operator: newest?.operator ?? null, at: newest?.at ?? null, reason: newest?.reason ?? null };
 }

@@ -34,6 +34,14 @@ function judgedRunFromRow({ id, status, metricsJson, verdict, partlyRolledBack, 
   return { ...run, runId: id, status: status as JudgedRun['status'], metrics: JSON.parse(metricsJson), validation: verdict === null ? null : { verdict: verdict as Verdict }, partlyRolledBack: Boolean(partlyRolledBack) };
 }
 
+/** A rollback event that rolled a run back whole. */
+export interface WholeRunRollback {
+  eventId: number;
+  operator: string;
+  at: string;
+  reason: string | null;
+}
+
 /** Runs with their operators' review, as the gate reports, the rollout guardrails and the validator's replays read them. */
 export class RunReports {
   constructor(private readonly driver: StoreDriver) {}
@@ -167,12 +175,37 @@ export class RunReports {
     return Number(row.folds);
   }
 
-  /** The runs opening a fold, by the partial index runs_opening_folds (only anomalous runs store a fold); `open` keeps those with a run not yet reviewed. */
+  /**
+   * The runs opening a fold, by the partial index runs_opening_folds (only anomalous runs store a fold); `open` keeps those
+   * with a run not yet reviewed that still stands: a run support rolled back whole (status rolled_back) wrote nothing that is
+   * left, so it no longer waits for a review. A run with only some batches rolled back still stands, and stays open.
+   */
   private foldOpeners(open: boolean) {
     return this.driver.db
       .selectFrom('runs')
       .whereRef('foldStartId', '=', 'id')
-      .$if(open, (q) => q.where(({ exists, selectFrom }) => exists(selectFrom('runs as member').select('member.id').whereRef('member.foldStartId', '=', 'runs.id').where('member.review', 'is', null))));
+      .$if(open, (q) =>
+        q.where(({ exists, selectFrom }) =>
+          exists(selectFrom('runs as member').select('member.id').whereRef('member.foldStartId', '=', 'runs.id').where('member.review', 'is', null).where('member.status', '<>', 'rolled_back')),
+        ),
+      );
+  }
+
+  /**
+   * The newest rollback that rolled each given run back whole (its event's run_rolled_back), by run: who, when and why. A run
+   * with none (never rolled back, or rolled back by itself as an all-or-nothing run) is not in the map.
+   */
+  async wholeRunRollbacks(runIds: readonly number[]): Promise<Map<number, WholeRunRollback>> {
+    if (runIds.length === 0) return new Map();
+    const rows = await this.driver.db
+      .selectFrom('rollbackEvents')
+      .select(['id', 'runId', 'operator', 'at', 'reason', 'runRolledBack'])
+      .where(this.driver.anyOf('runId', runIds))
+      .orderBy('id')
+      .execute();
+    // SQLite answers the flag with 0 or 1, PostgreSQL with a boolean.
+    const whole = rows.filter((row) => Boolean(row.runRolledBack));
+    return new Map(whole.map((row) => [Number(row.runId), { eventId: Number(row.id), operator: row.operator, at: row.at, reason: row.reason }]));
   }
 
   /** Stores the folds of every task whose runs were written around finishRun (seeded histories), in one transaction. */

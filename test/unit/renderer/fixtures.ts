@@ -144,6 +144,7 @@ export function anomalousRun(overrides: Partial<AnomalousRunView> = {}): Anomalo
     runIds: [31],
     lastRunId: 31,
     lastStartedAt: '2026-11-19T02:00:00.000Z',
+    rolledBack: null,
     ...overrides,
   };
 }
