@@ -35,6 +35,14 @@ describe('anomaly feedback', () => {
     document.body.innerHTML = '';
   });
 
+  it('shows an anomaly whose run support rolled back as rolled back, by whom, with nothing left to mark', () => {
+    const rolledBack = { runIds: [31], eventId: 4, operator: 'support-ann', at: '2026-11-20T09:00:00.000Z', reason: 'a resent backlog' };
+    const wrapper = render(anomalousRun({ status: 'rolled_back', rolledBack }));
+    expect(wrapper.get('[data-testid="review-state"]').text()).toBe('rolled back');
+    expect(wrapper.get('[data-testid="rolled-back-note"]').text()).toMatch(/^rolled back by support-ann .*: “a resent backlog”$/);
+    expect(buttonTexts(wrapper)).toEqual([]);
+  });
+
   it('shows an open anomaly with what was unusual and the two ways to mark it', () => {
     const wrapper = render();
     expect(wrapper.get('a').text()).toBe('Run 31');
