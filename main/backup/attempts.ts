@@ -74,6 +74,15 @@ export async function endAttempt(store: AuditStore, id: number, end: { at: Date;
   await store.queries.db.updateTable('writerAttempts').set({ endedAt: end.at.toISOString(), outcome: end.outcome, detail: end.detail }).where('id', '=', id).execute();
 }
 
+/** A refusal that came before its attempt began (lock.ts refused): one row, closed as it is written, so nothing is left to settle. */
+export async function recordRefusal(store: AuditStore, attempt: { operation: string; operator: string | null; at: Date; detail: string }): Promise<void> {
+  const at = attempt.at.toISOString();
+  await store.queries.db
+    .insertInto('writerAttempts')
+    .values({ operation: attempt.operation, operator: attempt.operator, pid: process.pid, host: os.hostname(), startedAt: at, endedAt: at, outcome: 'failed', detail: attempt.detail, lastEventBefore: null })
+    .execute();
+}
+
 /** Attempts newest first; `after` is the id of the last attempt of the previous page. */
 export async function listAttempts(store: AuditStore, options: { limit?: number; after?: number } = {}): Promise<WriterAttempt[]> {
   const rows = await store.queries.db.selectFrom('writerAttempts').selectAll().$call((q) => newestFirstPage(q, options, 50)).execute();

@@ -2,15 +2,17 @@ import os from 'node:os';
 import { GatehouseError, toErrorPayload } from '../../shared/errors.js';
 import { keepLockFresh, lockHolderText, STALE_LOCK_MS } from '../engine/index.js';
 import { logger } from '../logging/index.js';
-import { causedBy, CommitOutcomeUnknown, holdForGood, runningTrialOn, type Store } from '../store/index.js';
-import { beginAttempt, endAttempt } from './attempts.js';
+import { causedBy, CommitOutcomeUnknown, holdForGood, runningTrialOn, type LockHolder, type Store } from '../store/index.js';
+import { beginAttempt, endAttempt, recordRefusal } from './attempts.js';
 
 const log = logger('backup');
 
 /** What a writer other than an update does under the lock: `action` for its own refusal, `operation` (and `operator`) for others'. */
 export interface WriterPurpose<T = unknown> {
-  /** What this writer could not do, as a verb: "rollback", "take a snapshot". */
+  /** What this writer could not do, as a verb: "roll back run 12", "take a snapshot". */
   action: string;
+  /** Its own words for a holder it knows better than the lock does (the run a rollback targets, still running); null: the lock's. */
+  refusedBy?: (holder: LockHolder) => GatehouseError | null;
   /** What it is, as a second writer is told it holds the lock: "a rollback of run 12". */
   operation: string;
   operator?: string;
@@ -38,14 +40,17 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, purpose
   const { action, operation, operator } = purpose;
   const lock = await store.acquireWriterLock({ runId: null, pid: process.pid, host: os.hostname(), operation, operator: operator ?? null }, { now: clock(), staleAfterMs: STALE_LOCK_MS });
   if (!lock.acquired) {
-    throw new GatehouseError('LOCK_HELD', `cannot ${action}: ${lockHolderText(lock.holder, store.location, lock.afterBusyWait)}`, {
-      hint: lock.holder.runId ? { cli: 'wait for the run to finish or stop it (SIGINT) first', console: consoleStopHint(lock.holder) } : 'wait for it to finish, then try again',
+    const refusal = purpose.refusedBy?.(lock.holder) ?? new GatehouseError('LOCK_HELD', `cannot ${action}: ${lockHolderText(lock.holder, store.location, lock.afterBusyWait)}; nothing was changed`, {
+      hint: lock.holder.runId ? { cli: 'wait for the run to finish or stop it (SIGINT) first', console: `wait for the run to finish, or ${consoleStop(lock.holder)} first` } : 'wait for it to finish, then try again',
     });
+    throw await refused(store, clock, purpose, refusal);
   }
   // A rollback of a large run or a restore of a large database holds the lock for minutes: keep it visibly alive.
   const stopHeartbeat = keepLockFresh(store, clock, () => null);
   try {
-    if (purpose.audited) await refuseDuringTrial(store, action, clock);
+    if (purpose.audited) await refuseDuringTrial(store, action, clock).catch(async (error: unknown) => {
+      throw await refused(store, clock, purpose, error);
+    });
     // A store opened not all there for a restore may lack its runs table; the restore replaces the runs anyway.
     if (!store.damage) await store.markOrphanedRunsInterrupted({ now: clock() });
     await store.settleAbandonedAttempts({ now: clock(), staleAfterMs: STALE_LOCK_MS });
@@ -62,9 +67,9 @@ export async function withWriterLock<T>(store: Store, clock: () => Date, purpose
 }
 
 /** The console's Stop reaches only the runs of its own engine; a run another process holds is stopped where it was started. */
-function consoleStopHint(holder: { pid: number; host: string }): string {
+export function consoleStop(holder: { pid: number; host: string }): string {
   const here = holder.pid === process.pid && holder.host === os.hostname();
-  return here ? 'wait for the run to finish, or stop it from its run page (Stop after this batch) first' : 'wait for the run to finish, or stop it where it was started (Ctrl+C, or SIGINT to its process) first';
+  return here ? 'stop it from its run page (Stop after this batch)' : 'stop it where it was started (Ctrl+C, or SIGINT to its process)';
 }
 
 /**
@@ -83,6 +88,32 @@ async function refuseDuringTrial(store: Store, action: string, clock: () => Date
 }
 
 /**
+ * One rule for the audit of every writer support staff asks for (audited or recorded): a refusal is
+ * an attempt, recorded `failed` with its words — "refused: …; nothing was changed" — also when it comes
+ * before the attempt began (another writer holds the lock, a trial holds the database, no such
+ * snapshot), so the attempts say who tried what and why it did not happen. Written as one closed row
+ * without the lock, which the refused writer does not hold; a row the database will not take (busy,
+ * its audit table gone) is said in the log, and the refusal still reaches its operator.
+ */
+export async function refused(store: Store, clock: () => Date, purpose: Pick<WriterPurpose, 'operation' | 'operator' | 'audited' | 'recorded' | 'reason'>, error: unknown): Promise<unknown> {
+  if (!(purpose.audited || purpose.recorded) || !isRefusal(error)) return error;
+  await recordRefusal(store, { operation: purpose.operation, operator: purpose.operator ?? null, at: clock(), detail: withReason(refusalDetail(error), purpose.reason) ?? refusalDetail(error) }).catch((failure: unknown) => {
+    log.warn(`${purpose.operation} was refused (${error.message}), and its attempt could not be recorded: ${toErrorPayload(failure).message}`, { db: store.location });
+  });
+  return error;
+}
+
+/** Gatehouse's own refusals of a request it understood: what it found in the database, not a fault of the environment. */
+function isRefusal(error: unknown): error is GatehouseError {
+  return error instanceof GatehouseError && (error.code === 'LOCK_HELD' || error.code === 'CONFLICT' || error.code === 'NOT_FOUND');
+}
+
+function refusalDetail(error: GatehouseError): string {
+  const said = error.message.replace(/; nothing (?:was [a-z ]+|to roll back)$/, '');
+  return `refused: ${said}; nothing was changed`;
+}
+
+/**
  * `work` between its attempt's start and end rows; a failure to close the row leaves it for the next
  * writer to settle. Called with the writer lock held (an update's own, for retention after its snapshot).
  */
@@ -97,7 +128,8 @@ export async function asAttempt<T>(store: Store, clock: () => Date, purpose: Wri
     return result;
   } catch (error) {
     // Cut at its COMMIT, and not told after whether that went through: not failed, which may be untrue; its words say what to check.
-    await end(causedBy(error, (e) => e instanceof CommitOutcomeUnknown) ? 'unfinished' : 'failed', error instanceof Error ? error.message : String(error));
+    const detail = isRefusal(error) ? refusalDetail(error) : error instanceof Error ? error.message : String(error);
+    await end(causedBy(error, (e) => e instanceof CommitOutcomeUnknown) ? 'unfinished' : 'failed', detail);
     throw error;
   }
 }

@@ -4,7 +4,7 @@
  */
 import { conflictChoice, type ConflictPolicy, type HearingUndo, type RollbackConflict, type RollbackReportView as RollbackReport } from '../../shared/api-operations.js';
 import { GatehouseError, type Surface } from '../../shared/errors.js';
-import { conflictError, conflictOf, describeTarget, policyDecision, policyOutcomes, refusalOf, summarizeConflicts, undoesHearing } from './rollback-decision.js';
+import { conflictError, conflictOf, describeTarget, policyDecision, policyOutcomes, refusalError, refusalOf, summarizeConflicts, undoesHearing } from './rollback-decision.js';
 import { describeOutcome, emptyReport, eventFields } from './rollback-report.js';
 import type { JournalEntry, JournalOutcome, JournalPosition, PageUndos, RollbackCounts, UndoTarget, UndoTx } from './undo-journal.js';
 import { counted } from '../../shared/plural.js';
@@ -53,7 +53,7 @@ export async function rollbackInTransaction(tx: UndoTx, request: TransactionRequ
   const created = await tx.pendingCreatedRows(target);
   const total = await tx.pendingHearingCount(target);
   const refusal = refusalOf(target, run, { resumable: request.canResume(run), pending: total > 0 || created.length > 0 });
-  if (refusal?.refused) throw new GatehouseError('CONFLICT', `${refusal.message}; nothing was changed`, { hint: refusal.hint });
+  if (refusal?.refused) throw refusalError(refusal);
   if (refusal) return Object.assign(report, { nothingToDo: true, message: refusal.message });
   if (total === 0 && created.length === 0) return markedRolledBackUnchanged(tx, report, what);
 

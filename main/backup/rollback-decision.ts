@@ -60,9 +60,11 @@ interface RunState {
   batches: { seq: number; status: string }[];
 }
 
-/** `refused`: the rollback throws CONFLICT; otherwise it finds nothing to do and says so. */
+/** `refused`: the rollback throws `code` (CONFLICT unless said); otherwise it finds nothing to do and says so. */
 interface Refusal {
   refused: boolean;
+  /** A run still running holds the writer lock: refused as any writer the lock holds back (exit 5), dry run or not. */
+  code?: 'LOCK_HELD';
   message: string;
   hint: string | SurfaceHint;
 }
@@ -75,9 +77,7 @@ interface Refusal {
  */
 export function refusalOf(target: UndoTarget, run: RunState, facts: { resumable: boolean; pending: boolean }): Refusal | null {
   const what = describeTarget(target);
-  if (run.status === 'running') {
-    return { refused: true, message: `run ${target.runId} is still running; stop it (or let it finish) before rolling it back`, hint: 'what it committed stays; roll it back once it has stopped' };
-  }
+  if (run.status === 'running') return stillRunning(target.runId);
   // One batch of a resumable run: its resume would skip, and so lose, the records the rollback undid.
   if (target.batchSeq !== null && facts.resumable) {
     return {
@@ -95,6 +95,31 @@ export function refusalOf(target: UndoTarget, run: RunState, facts: { resumable:
   // A whole run that wrote nothing is still marked rolled_back (it leaves the validator's history).
   if (target.batchSeq === null) return null;
   return { refused: false, message: `${what} wrote no rows; nothing to roll back`, hint: 'its records were unchanged or quarantined; see the batch\'s counts' };
+}
+
+/**
+ * The one refusal of a target whose run is running: its preview's, its rollback's (the run holding the
+ * lock: stillRunningError), the console's. `consoleStop`: how the console stops it, when the lock says
+ * where the run is (its own engine's, or another process's).
+ */
+function stillRunning(runId: number, consoleStop = 'stop it from its run page (Stop after this batch), or where it was started'): Refusal & { code: 'LOCK_HELD' } {
+  const then = 'what it committed stays: roll it back once it has stopped';
+  return {
+    refused: true,
+    code: 'LOCK_HELD',
+    message: `run ${runId} is still running; stop it (or let it finish) before rolling it back`,
+    hint: { cli: `wait for the run to finish or stop it (SIGINT) first; ${then}`, console: `wait for the run to finish, or ${consoleStop}, first; ${then}` },
+  };
+}
+
+/** A refusal as the rollback throws it. */
+export function refusalError(refusal: Refusal): GatehouseError {
+  return new GatehouseError(refusal.code ?? 'CONFLICT', `${refusal.message}; nothing was changed`, { hint: refusal.hint });
+}
+
+/** The rollback of run `runId` (or of one of its batches) refused because that run holds the writer lock: as its dry run is. */
+export function stillRunningError(runId: number, consoleStop?: string): GatehouseError {
+  return refusalError(stillRunning(runId, consoleStop));
 }
 
 /**

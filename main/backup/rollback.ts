@@ -10,12 +10,12 @@ import {
 import { GatehouseError, type Surface } from '../../shared/errors.js';
 import { environmentFailure } from '../engine/busy-refusal.js';
 import { resumable } from '../engine/open-run.js';
-import { canceledByServer, CommitOutcomeUnknown, WriterLockLost, type Store } from '../store/index.js';
-import { settleOrphanedRuns, withWriterLock } from './lock.js';
+import { canceledByServer, CommitOutcomeUnknown, WriterLockLost, type LockHolder, type Store } from '../store/index.js';
+import { consoleStop, settleOrphanedRuns, withWriterLock } from './lock.js';
 import { checkedOperator, MAX_REASON_LENGTH } from './operator.js';
 import { rollbackInTransaction, type CheckedRequest, type RollbackLimits, type RollbackProgress } from './rollback-apply.js';
 import { rollbackOperation } from './attempts.js';
-import { describeTarget } from './rollback-decision.js';
+import { describeTarget, stillRunningError } from './rollback-decision.js';
 import { rollbackAttemptDetail } from './rollback-report.js';
 import { undoJournal } from './undo-journal.js';
 
@@ -146,7 +146,9 @@ export async function rollback(store: Store, request: RollbackRequest): Promise<
   let answerLost: string | null = null;
   const successDetail = (report: RollbackReport) => [answerLost, rollbackAttemptDetail(report)].filter((said) => said !== null).join('; ') || null;
   // The reason is kept in the attempt too: a rollback that fails or dies writes no rollback event, and its audit must still say why.
-  const purpose = { action: 'rollback', operation, operator: checked.operator ?? undefined, audited: true, reason: checked.reason ?? undefined, successDetail };
+  // The run it targets holding the lock is refused in its preview's words (refusalOf), not as some other writer.
+  const refusedBy = (holder: LockHolder) => (holder.runId === checked.runId ? stillRunningError(checked.runId, consoleStop(holder)) : null);
+  const purpose = { action: `roll back ${target}`, refusedBy, operation, operator: checked.operator ?? undefined, audited: true, reason: checked.reason ?? undefined, successDetail };
   // Failed inside the attempt, so its audit says what failed as the operator is told it, and one whose answer was lost is asked after first.
   const applied = () => work().catch(async (error: unknown) => {
     if (!isConnectionLost(store, error)) throw rollbackFailure(store, target, error);

@@ -4,7 +4,7 @@ import { GatehouseError } from '../../shared/errors.js';
 import { atOrAfter, canceledByServer, causedBy, CommitOutcomeUnknown, isDiskFault, newestFirstPage, refuseUnmendable, restoreEventFromRow, storeShape, WriterLockLost, type RestoreEvent, type Snapshot, type SnapshotKind, type Store } from '../store/index.js';
 import type { BackupsDeleteReport } from '../../shared/api-operations.js';
 import { restoreOperation, retentionPruneOperation, SNAPSHOT_PRUNE_OPERATION, snapshotDeletionOperation, snapshotRemoval, snapshotTakingOperation } from './attempts.js';
-import { asAttempt, withWriterLock } from './lock.js';
+import { asAttempt, refused, withWriterLock } from './lock.js';
 import { checkedOperator, checkedReason } from './operator.js';
 
 /**
@@ -311,13 +311,15 @@ export async function restoreSnapshot(store: Store, request: RestoreRequest): Pr
   const reason = checkedReason(request.reason, 'a restore');
   const operator = checkedOperator(request.operator);
   const clock = request.clock ?? (() => new Date());
-  const chosen = await findSnapshot(store, request.snapshotId);
+  // Refused before the lock, audited all the same (refused): a restore of a snapshot not there is recorded as a deletion of one is.
+  const audit = { action: 'restore', operation: restoreOperation(request.snapshotId), operator, audited: true, reason };
+  const chosen = await findSnapshot(store, request.snapshotId).catch(async (error: unknown) => Promise.reject(await refused(store, clock, audit, error)));
   // Before the lock and its audited attempt: nothing can be restored from a copy that is not there.
   const gone = await store.snapshots.unavailable(chosen);
   if (gone !== null) {
-    throw new GatehouseError('NOT_FOUND', `snapshot ${chosen.id} cannot be restored: ${gone}; nothing was restored`, {
+    throw await refused(store, clock, audit, new GatehouseError('NOT_FOUND', `snapshot ${chosen.id} cannot be restored: ${gone}; nothing was restored`, {
       hint: { cli: 'restore another snapshot: gatehouse backups list marks those that are missing', console: 'restore another snapshot: the Backups page marks those that are missing' },
-    });
+    }));
   }
   await refuseRestoreDenied(store, chosen);
   // What the restore itself needs must be there (the audit, the writer lock): refused before the lock, which is one of them.

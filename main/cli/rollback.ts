@@ -100,11 +100,20 @@ function printReport(report: RollbackReport): void {
     if (report.conflictsNotListed > 0) process.stdout.write(`  … and ${report.conflictsNotListed} more\n`);
   }
   if (report.dryRun && report.hearings.length > 0) {
-    printTable(['eventId', 'batch', 'action', 'outcome', 'conflict'], report.hearings.map((h) => [h.eventId, h.batchSeq, h.action, h.outcome, h.conflict?.message ?? null]));
+    printTable(['eventId', 'batch', 'action', 'outcome', 'conflict'], report.hearings.map((h) => [h.eventId, h.batchSeq, h.action, WOULD[h.outcome], h.conflict?.message ?? null]));
     if (report.hearingsNotListed > 0) process.stdout.write(`… and ${report.hearingsNotListed} more hearings\n`);
   }
-  if (report.dryRun && report.createdRows.length > 0) printTable(['created', 'key', 'outcome'], report.createdRows.map((r) => [r.entity, r.key, r.outcome]));
+  if (report.dryRun && report.createdRows.length > 0) printTable(['created', 'key', 'outcome'], report.createdRows.map((r) => [r.entity, r.key, WOULD[r.outcome]]));
 }
+
+/** A dry run's tables say what the rollback would do, as its summary does ("would restore"); the JSON keeps the outcome's name. */
+const WOULD: Record<RollbackReport['hearings'][number]['outcome'] | RollbackReport['createdRows'][number]['outcome'], string> = {
+  restored: 'would restore',
+  deleted: 'would delete',
+  skipped: 'would skip',
+  kept: 'would keep',
+  gone: 'gone already',
+};
 
 async function listEvents(flags: RollbackFlags): Promise<number> {
   const query = parseOptions(rollbackEventsInputSchema, { runId: flags.run, limit: flags.limit, after: flags.after }, NAMES);

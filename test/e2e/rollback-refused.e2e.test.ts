@@ -97,7 +97,7 @@ describe.skipIf(executablePath === null)('a rollback the server refuses or never
     await submit.press('Enter');
     const refusal = dialog().getByTestId('rollback-apply-error');
     await refusal.waitFor();
-    expect(await refusal.textContent()).toMatch(/^cannot rollback: another writer .* holds .* — wait for it to finish, then try again$/);
+    expect(await refusal.textContent()).toMatch(/^cannot roll back run 2: another writer .* holds .*; nothing was changed — wait for it to finish, then try again$/);
     expect(await dialog().locator('textarea[name=rollback-reason]').inputValue()).toBe('duplicate hearings from the feed');
     // Before: 'body' — the button was disabled while busy and focus fell out of the modal dialog.
     await expect.poll(() => focused(page)).toBe('button Roll back run 2');

@@ -254,6 +254,11 @@ describe('gatehouse rollback (CLI)', () => {
     json(['update', '--db', db, '--source', 'synthetic:seed=5,count=100,revision=1,changed=10', '--no-snapshot']);
     const plan = json<{ hearings: { action: string }[]; dryRun: boolean }>(['rollback', '--db', db, '--run', '2', '--dry-run']);
     expect(plan.hearings).toHaveLength(10);
+    // Its table says what would happen, as its summary does ("would restore"), not what happened.
+    const said = runCli(['rollback', '--db', db, '--run', '2', '--dry-run']).stdout;
+    expect(said).toMatch(/^dry run: rolling back run 2: would restore 10 hearings/);
+    const outcomes = said.split('\n').filter((line) => /^\d+ +\d+ +restore /.test(line)).map((line) => /^\d+ +\d+ +restore +(.+?) {2,}/.exec(line)?.[1]);
+    expect(outcomes).toEqual(Array(10).fill('would restore'));
     const done = runCli(['rollback', '--db', db, '--run', '2', '--reason', 'bad revision', '--operator', 'sam']);
     expect(done.code, done.stderr).toBe(0);
     expect(done.stdout).toMatch(/rolled back run 2: restored 10 hearings.*run 2 is now rolled_back/);

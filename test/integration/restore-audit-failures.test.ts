@@ -92,7 +92,7 @@ describe.each(testBackends())('a restore or rollback that fails part-way on $nam
     });
   });
 
-  it('refuses a missing or unknown snapshot before any attempt or safety snapshot, restoring nothing', async () => {
+  it('refuses a missing or unknown snapshot before any safety snapshot, restoring nothing, and audits each refusal', async () => {
     await withFreshStore(backend, async (store) => {
       const snapshot = await storeWithSnapshot(store);
       await expect(restoreSnapshot(store, { snapshotId: 'no-such-snapshot', reason: 'why', operator: 'fay' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: `no snapshot no-such-snapshot for ${store.location}` });
@@ -100,7 +100,11 @@ describe.each(testBackends())('a restore or rollback that fails part-way on $nam
       else await sql`DROP SCHEMA ${sql.id(snapshot.file)} CASCADE`.execute(store.queries.db);
       await expect(restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'why', operator: 'fay' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
       expect(await store.countHearings()).toBe(45);
-      expect(await attemptsRead(store)).toEqual([]);
+      // Refused before the lock, recorded as every writer's refusal is: failed, "refused: …; nothing was changed".
+      expect(await attemptsRead(store)).toEqual([
+        { operation: `a restore of snapshot ${snapshot.id}`, operator: 'fay', outcome: 'failed', detail: expect.stringMatching(new RegExp(`^refused: snapshot ${snapshot.id} cannot be restored: its (file|schema) .* is missing; nothing was changed; reason: why$`)) },
+        { operation: 'a restore of snapshot no-such-snapshot', operator: 'fay', outcome: 'failed', detail: `refused: no snapshot no-such-snapshot for ${store.location}; nothing was changed; reason: why` },
+      ]);
       expect((await backupsList(store)).snapshots.filter((s) => s.kind === 'safety')).toEqual([]);
     });
   });

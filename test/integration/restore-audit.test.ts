@@ -186,8 +186,10 @@ describe.each(testBackends())('a restore on $name', (backend) => {
       const listed = await backupsList(store);
       expect(listed.snapshots.map((s) => [s.id, s.unavailable])).toEqual([[gone.id, expect.stringMatching(/^its (file|schema) .* is missing$/)], [kept.id, null]]);
       await expect(restoreSnapshot(store, { snapshotId: gone.id, reason: 'back to before', operator: 'eve' })).rejects.toThrow(new RegExp(`^snapshot ${gone.id} cannot be restored: its (file|schema) .* is missing; nothing was restored$`));
-      // Refused up front: no writer attempt recorded as failed, no safety snapshot added.
-      expect(await listAttempts(store)).toEqual([]);
+      // Refused up front, audited as every refusal is (who tried, and that nothing was changed); no safety snapshot added.
+      expect(await listAttempts(store)).toMatchObject([
+        { operation: `a restore of snapshot ${gone.id}`, operator: 'eve', outcome: 'failed', detail: expect.stringMatching(new RegExp(`^refused: snapshot ${gone.id} cannot be restored: its (file|schema) .* is missing; nothing was changed; reason: back to before$`)) },
+      ]);
       expect((await backupsList(store)).snapshots).toHaveLength(2);
     });
   });

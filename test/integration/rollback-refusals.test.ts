@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApi, createInProcessEngineHost, dispatch } from '../../main/api/index.js';
-import { rollback, withRollbackRefusals } from '../../main/backup/index.js';
+import { listAttempts, rollback, withRollbackRefusals } from '../../main/backup/index.js';
 import { runDetail, runUpdate } from '../../main/engine/index.js';
 import type { Store } from '../../main/store/index.js';
 import type { ApiHandlers } from '../../shared/api.js';
@@ -149,6 +149,7 @@ describe.each(testBackends())('the rollbacks a run\'s detail offers, on $name', 
     await withConsole(backend, async (api, store, location) => {
       // A second connection looks while the first writes, as another console would.
       const looker = await backend.open(location);
+      const lookerEngine = createInProcessEngineHost({ location });
       const gate = stallingSource(hearingRecords(30, 500000), 25);
       try {
         const finished = runUpdate({ store, source: gate.source, batchSize: 10 });
@@ -159,13 +160,27 @@ describe.each(testBackends())('the rollbacks a run\'s detail offers, on $name', 
         expect(refusals.status).toBe('running');
         expect(refusals.rollbackRefusals.map((r) => r.message)).toEqual(Array(refusals.batchList.length + 1).fill(running));
         expect(refusals.rollbackRefusals[0]!.batchSeq).toBeNull();
-        const error = await rollback(looker, { runId, dryRun: true }).then(() => null, (failure: unknown) => failure);
-        expect(error).toMatchObject({ code: 'CONFLICT', message: `${running}; nothing was changed`, hint: refusals.rollbackRefusals[0]!.hint });
+        // One refusal, with and without --dry-run, in the library, the API and the CLI: the run holds the writer lock (exit 5).
+        const refused = { code: 'LOCK_HELD', message: `${running}; nothing was changed`, hint: refusals.rollbackRefusals[0]!.hint };
+        const failed = (promise: Promise<unknown>) => promise.then(() => null, (failure: unknown) => failure);
+        expect(await failed(rollback(looker, { runId, dryRun: true }))).toMatchObject(refused);
+        expect(await failed(rollback(looker, { runId, reason: 'a bad feed', operator: 'sam' }))).toMatchObject(refused);
+        const lookerApi = createApi({ store: looker, engine: lookerEngine, transport: 'http', databaseLocation: location });
+        expect(await dispatch(lookerApi, 'rollback.preview', { runId, batchSeq: null, onConflict: 'refuse' }, tester)).toMatchObject({ ok: false, error: { code: 'LOCK_HELD', message: refused.message } });
+        expect(await apply(lookerApi, runId, null)).toMatchObject({ ok: false, error: { code: 'LOCK_HELD', message: refused.message } });
+        for (const dryRun of [['--dry-run'], ['--reason', 'a bad feed', '--operator', 'sam']]) {
+          const cli = runCli(['rollback', '--db', location, '--run', String(runId), ...dryRun]);
+          expect({ code: cli.code, said: cli.stderr.split('\n')[0] }).toEqual({ code: 5, said: `gatehouse: ${refused.message}` });
+        }
+        // Each refused rollback (not the previews) is in the attempts, failed, in the words it was refused with.
+        const attempts = (await listAttempts(looker)).map(({ operation, operator, outcome, detail }) => ({ operation, operator, outcome, detail }));
+        expect(attempts).toEqual(['sam', 'tester', 'sam'].map((operator) => ({ operation: `a rollback of run ${runId}`, operator, outcome: 'failed', detail: `refused: ${refused.message}; reason: a bad feed` })));
         gate.resume();
         expect((await finished).status).toBe('success');
         expect(await expectOffersHold(api, store, runId)).toEqual([]);
       } finally {
         gate.resume();
+        await lookerEngine.close();
         await looker.close();
       }
     });

@@ -326,7 +326,7 @@ describe.each(testBackends())('rollback on $name', (backend) => {
       try {
         const lock = await other.acquireWriterLock({ runId: 7, pid: process.pid, host: 'elsewhere' }, { now: new Date(), staleAfterMs: 60_000 });
         expect(lock.acquired).toBe(true);
-        await expectError(rollback(store, { runId: 2 }), 'LOCK_HELD', /cannot rollback: an update \(run \d+\) started at \d{4}-\S+ holds/);
+        await expectError(rollback(store, { runId: 2 }), 'LOCK_HELD', /^cannot roll back run 2: an update \(run 7\) started at \d{4}-\S+ holds .*; nothing was changed$/);
         const plan: RollbackReport = await rollback(store, { runId: 2, dryRun: true });
         expect(plan.hearings).toHaveLength(150);
       } finally {
@@ -371,7 +371,7 @@ describe.each(testBackends())('rollback on $name', (backend) => {
         // What a rollback, restore or prune in another process holds: the writer lock without a run id.
         const lock = await other.acquireWriterLock({ runId: null, pid: process.pid, host: 'elsewhere' }, { now: new Date(), staleAfterMs: 60_000 });
         expect(lock.acquired).toBe(true);
-        await expectError(rollback(store, { runId: 2, reason: 'second', operator: 'bo' }), 'LOCK_HELD', /cannot rollback: another writer \(a rollback, a restore, a snapshot prune or an update starting\) holds/);
+        await expectError(rollback(store, { runId: 2, reason: 'second', operator: 'bo' }), 'LOCK_HELD', /^cannot roll back run 2: another writer \(a rollback, a restore, a snapshot prune or an update starting\) holds .*; nothing was changed$/);
         expect(await undoJournal(store).listEvents()).toEqual([]);
       } finally {
         await other.releaseWriterLock();

@@ -256,7 +256,7 @@ describe.each(backends)('restoring or rolling back a staging database a trial is
     const store = await backend.open(staging);
     try {
       const snapshot = await createSnapshotOnRequest(store);
-      const refused = /^cannot (restore|rollback): .+ is the staging database of a trial started by .+ that is still running \(.*since .+\); nothing was changed$/;
+      const refused = /^cannot (restore|roll back run 1): .+ is the staging database of a trial started by .+ that is still running \(.*since .+\); nothing was changed$/;
       await expect(restoreSnapshot(store, { snapshotId: snapshot.id, reason: 'back to yesterday', operator: 'sam' })).rejects.toMatchObject({ code: 'LOCK_HELD', message: expect.stringMatching(refused) });
       await expect(rollback(store, { runId: 1, reason: 'a bad day', operator: 'sam', onConflict: 'force' })).rejects.toMatchObject({ code: 'LOCK_HELD', message: expect.stringMatching(refused) });
       expect(await listRestores(store)).toHaveLength(1);

@@ -44,7 +44,7 @@ describe.each(testBackends())('the writer lock names what holds it, on $name', (
 
       const refused = await startCli(['rollback', '--db', location, '--run', '2', '--reason', 'bad feed too', '--operator', 'Grace']).done;
       expect(refused.code).toBe(5);
-      expect(refused.stderr).toMatch(/cannot rollback: a rollback of run 2 by Ada holds .*: pid \d+ on \S+ since \d{4}-/);
+      expect(refused.stderr).toMatch(/cannot roll back run 2: a rollback of run 2 by Ada holds .*: pid \d+ on \S+ since \d{4}-/);
 
       held.resume();
       expect((await adas).runRolledBack).toBe(true);
@@ -81,15 +81,16 @@ describe.each(testBackends())('the writer lock names who started the update hold
     const fromConsole = await callApi(served.server, 'runs.start', { source: 'synthetic:seed=6,count=10' }, cookie);
     expect(fromConsole.result).toMatchObject({ ok: false, error: { code: 'LOCK_HELD', message: expect.stringMatching(holder) } });
 
-    // A rollback refused meanwhile gets the next step in its own surface's words: a terminal can send
-    // SIGINT, the console has its Stop button (and no signal to send).
+    // A rollback of that very run refused meanwhile says so as its preview does (the run is still running), with the
+    // next step in its own surface's words: a terminal can send SIGINT, the console has its Stop button (and no signal to send).
+    const stillRunning = `run ${runId} is still running; stop it (or let it finish) before rolling it back; nothing was changed`;
     const rollbackFromCli = await startCli(['rollback', '--db', served.location, '--run', String(runId), '--reason', 'bad feed', '--operator', 'sam']).done;
     expect(rollbackFromCli.code, rollbackFromCli.stderr).toBe(5);
-    expect(rollbackFromCli.stderr).toContain('  hint: wait for the run to finish or stop it (SIGINT) first');
+    expect(rollbackFromCli.stderr).toBe(`gatehouse: ${stillRunning}\n  hint: wait for the run to finish or stop it (SIGINT) first; what it committed stays: roll it back once it has stopped\n`);
     const rollbackFromConsole = await callApi(served.server, 'rollback.apply', { runId: runId!, batchSeq: null, onConflict: 'refuse', reason: 'bad feed', confirmRunId: runId! }, cookie);
     expect(rollbackFromConsole.result).toMatchObject({
       ok: false,
-      error: { code: 'LOCK_HELD', message: expect.stringMatching(holder), hint: 'wait for the run to finish, or stop it from its run page (Stop after this batch) first' },
+      error: { code: 'LOCK_HELD', message: stillRunning, hint: 'wait for the run to finish, or stop it from its run page (Stop after this batch), first; what it committed stays: roll it back once it has stopped' },
     });
 
     await data(served.server, 'runs.cancel', { runId }, cookie);
