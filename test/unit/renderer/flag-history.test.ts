@@ -7,7 +7,7 @@ import { fakeClient } from './fake-client.js';
 import { mountWith } from './mount.js';
 
 function flagEvent(id: number): FlagEventView {
-  return { id, flag: 'BATCH_SIZE', scope: 'global', oldValue: id - 1, newValue: id, operator: 'Ada', reason: `change ${id}`, at: '2026-11-20T10:00:00.000Z', revertsEventId: null };
+  return { id, flag: 'BATCH_SIZE', scope: 'global', oldValue: id - 1, newValue: id, operator: 'Ada', reason: `change ${id}`, at: '2026-11-20T10:00:00.000Z', revertsEventId: null, changed: true };
 }
 
 /** flags.history answered as the flag store does: newest first, `after` the id of the last event of the page before. */
