@@ -38,6 +38,16 @@ describe('the flags audit history', () => {
     wrapper.unmount();
   });
 
+  it('says of a change that changed nothing (an unset of nothing, a revert done twice) that it did not, beside the recorded request', async () => {
+    const unchanged: FlagEventView = { ...flagEvent(2), oldValue: null, newValue: null, revertsEventId: 1, changed: false };
+    const wrapper = mountWith(FlagHistory, fakeClient({ 'flags.history': () => [unchanged, flagEvent(1)] }), { props: { version: 0 } });
+    await flushPromises();
+    const rows = wrapper.findAll('[data-testid="flag-history"] tbody tr');
+    expect(rows[0]!.find('td.value').text()).toBe('unset → unset (reverts change 1) (no change: recorded as asked)');
+    expect(rows[1]!.find('[data-testid="no-change"]').exists()).toBe(false);
+    wrapper.unmount();
+  });
+
   it('keeps the older pages open when a flag is set meanwhile, the new change on top', async () => {
     let count = 450;
     const client = fakeClient({ 'flags.history': (page: { limit: number; after?: number }) => historyOf(count)(page) });
