@@ -36,6 +36,12 @@ export const flagEventSchema = z.object({
   at: z.string(),
   /** The event this one reverted (`flags revert`, the console's Revert…); null for any other change. */
   revertsEventId: z.number().int().nullable(),
+  /**
+   * False for a change that changed nothing in force: an unset where nothing was stored, a value set
+   * again, a revert to what was stored already. Such a request is still recorded, as asked (the audit
+   * keeps who asked and why), and said for what it is, not as "(unset) → (unset)" happening.
+   */
+  changed: z.boolean(),
 });
 export type FlagEventView = z.infer<typeof flagEventSchema>;
 

@@ -8,7 +8,7 @@ import { conflictError, conflictOf, describeTarget, policyDecision, policyOutcom
 import { describeOutcome, emptyReport, eventFields } from './rollback-report.js';
 import type { JournalEntry, JournalOutcome, JournalPosition, PageUndos, RollbackCounts, UndoTarget, UndoTx } from './undo-journal.js';
 import { counted } from '../../shared/plural.js';
-import { removedByRestore } from '../store/index.js';
+import { removedByRestore, runDoesNotExist } from '../store/index.js';
 
 export interface RollbackLimits {
   pageSize: number;
@@ -154,7 +154,7 @@ async function runNotFound(tx: UndoTx, runId: number, journalRecorded: boolean):
       hint: { cli: `gatehouse rollback --list --run ${runId} shows who rolled it back, when and why`, console: 'its rollback events say who rolled it back, when and why' },
     });
   }
-  if (!restore) return new GatehouseError('NOT_FOUND', `run ${runId} does not exist`, { hint: { cli: 'see gatehouse runs list', console: 'see the Runs page' } });
+  if (!restore) return runDoesNotExist(runId);
   return new GatehouseError('NOT_FOUND', `${removedByRestore(runId, restore)}; nothing to roll back`, {
     hint: {
       cli: 'see gatehouse backups restores, and its rollback events (gatehouse rollback --list --run ID), which outlive the restore',

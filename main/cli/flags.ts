@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { flagHistoryInputSchema, flagRevertInputSchema, flagSetInputSchema, flagUnsetInputSchema, type FlagEventView } from '../../shared/api-operations.js';
+import { flagHistoryInputSchema, flagRevertInputSchema, flagSetInputSchema, flagUnsetInputSchema } from '../../shared/api-operations.js';
 import { GatehouseError } from '../../shared/errors.js';
 import {
   evaluateFlag,
@@ -14,11 +14,15 @@ import {
   taskOfScope,
   unsetFlag,
 } from '../flags/index.js';
+import { logger } from '../logging/index.js';
 import { withStore } from './database.js';
 import { parseOptions, POSITIONAL_IDS, withOperator } from './input.js';
 import { printApiJson, printJson, printTable } from './output.js';
 import { type FlagEvent, flagStore } from '../flags/index.js';
 import type { Store } from '../store/index.js';
+
+// Warnings go through the logger, as every other CLI warning: "gatehouse: warning: …" on stderr, and in the log.
+const log = logger('flags');
 
 /**
  * A value stored for a task nobody has scheduled or run (a kill switch aimed at "task:daly") is
@@ -33,7 +37,7 @@ async function warnOfUnknownTask(store: Store, scope: string | undefined): Promi
     await (await import('../validation/index.js')).requireKnownTask(store, task);
   } catch (error) {
     if (!(error instanceof GatehouseError) || error.code !== 'NOT_FOUND') throw error;
-    process.stderr.write(`warning: ${error.message}: the value is stored, and governs only runs started with --task ${task}\n`);
+    log.warn(`${error.message}: the value is stored, and governs only runs started with --task ${task}`);
   }
 }
 
@@ -71,21 +75,29 @@ async function warnOfChangesRevertedOver(store: Store, revert: FlagEvent, revert
   const named = since.slice(-3).map((event) => `event ${event.id} by ${event.operator} at ${event.at}: ${show(event.oldValue)} → ${show(event.newValue)}`);
   const earlier = since.length > named.length ? `${since.length - named.length} more, then ` : '';
   const view = flagEventView(revert);
-  process.stderr.write(
-    `gatehouse: warning: ${view.flag} [${view.scope}] was changed after event ${revertedId} (${earlier}${named.join('; ')}); this revert replaced ${show(view.oldValue)} with ${show(view.newValue)} — pass --expect VALUE to refuse a revert over a change you have not seen\n`,
-  );
+  // A revert to what was stored already replaced nothing: the later change had done what it asks.
+  if (!view.changed) return;
+  log.warn(`${view.flag} [${view.scope}] was changed after event ${revertedId} (${earlier}${named.join('; ')}); this revert replaced ${show(view.oldValue)} with ${show(view.newValue)} — pass --expect VALUE to refuse a revert over a change you have not seen`);
 }
 
 function show(value: unknown): string {
   return value === null || value === undefined ? '(unset)' : JSON.stringify(value);
 }
 
-/** The same JSON the API returns for a flag change: values, not JSON text. */
+/**
+ * The same JSON the API returns for a flag change: values, not JSON text. A change that changed
+ * nothing in force is still recorded (the audit keeps who asked again and why), and says so: printed
+ * as a plain change, "(unset) → (unset)" read as if something had happened.
+ */
 function printEvent(method: 'flags.set' | 'flags.unset' | 'flags.revert', event: FlagEvent, json: boolean | undefined): void {
-  const view: FlagEventView = flagEventView(event);
+  const view = flagEventView(event);
   if (json) return printApiJson(method, view);
-  const reverted = view.revertsEventId === null ? '' : ` (reverts event ${view.revertsEventId})`;
-  process.stdout.write(`event ${view.id}: ${view.flag} [${view.scope}] ${show(view.oldValue)} → ${show(view.newValue)}${reverted} by ${view.operator}: ${view.reason}\n`);
+  const notes = [
+    ...(view.revertsEventId === null ? [] : [`reverts event ${view.revertsEventId}`]),
+    ...(view.changed ? [] : [`nothing changed: ${view.newValue === null ? 'no value was stored' : `${show(view.newValue)} was stored already`}; the request is recorded`]),
+  ];
+  const noted = notes.length === 0 ? '' : ` (${notes.join('; ')})`;
+  process.stdout.write(`event ${view.id}: ${view.flag} [${view.scope}] ${show(view.oldValue)} → ${show(view.newValue)}${noted} by ${view.operator}: ${view.reason}\n`);
 }
 
 function common(command: Command, extra: (c: Command) => Command = (c) => c): Command {

@@ -4,7 +4,7 @@ import type { FlagEventView } from '../../shared/api-operations.js';
 import type { Store } from '../store/index.js';
 import { flagDefinition, killedPosition, parseFlagInput, valueProblem, type FlagDefinition, type FlagValue } from './definitions.js';
 import { KILL_SCOPE, parseScope } from './scope.js';
-import { type FlagChange, type FlagEvent, flagStore } from './flag-store.js';
+import { type FlagChange, type FlagEvent, flagStore, sameJson } from './flag-store.js';
 import { withHaltRequest, type HaltRequestStore } from './halt-requests.js';
 
 export interface FlagChangeRequest {
@@ -169,5 +169,5 @@ export function flagHistoryQuery<Query extends { flag?: string | undefined; scop
 export function flagEventView(event: FlagEvent): FlagEventView {
   // The column keeps its first name (rows written before stay readable); everyone reading the audit sees `operator`, as on every other audit row.
   const { id, flag, scope, oldJson, newJson, actor, reason, at, revertsEventId } = event;
-  return { id, flag, scope, oldValue: parseStoredValue(oldJson), newValue: parseStoredValue(newJson), operator: actor, reason, at, revertsEventId };
+  return { id, flag, scope, oldValue: parseStoredValue(oldJson), newValue: parseStoredValue(newJson), operator: actor, reason, at, revertsEventId, changed: !sameJson(oldJson, newJson) };
 }

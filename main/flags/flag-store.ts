@@ -110,7 +110,7 @@ class FlagStore {
       const inserted = await trx.insertInto('flagValues').values({ flag: change.flag, scope: change.scope, ...value }).onConflict((oc) => oc.columns(['flag', 'scope']).doNothing()).returning('flag').executeTakeFirst();
       if (inserted) {
         // Thrown inside the transaction, so the insert goes with it.
-        refuseStaleChange(change, undefined);
+        await refuseStaleChange(trx, change, undefined);
         return null;
       }
     }
@@ -121,7 +121,7 @@ class FlagStore {
       .where('scope', '=', change.scope)
       .$if(this.driver.backend === 'postgres', (q) => q.forUpdate())
       .executeTakeFirst();
-    refuseStaleChange(change, old);
+    await refuseStaleChange(trx, change, old);
     // The value stored again changes nothing in force: who set it and when stay those of the change
     // that did (a kill's "killed by … at …", which a run under way reported), and the event still
     // records who asked again and why.
@@ -158,20 +158,46 @@ class FlagStore {
   }
 }
 
-/** A change based on a value that is no longer stored would overwrite someone else's change unseen (a lost update). */
-function refuseStaleChange(change: FlagChange, stored: Pick<StoredFlagValue, 'valueJson' | 'updatedBy' | 'updatedAt'> | undefined): void {
+/**
+ * A change based on a value that is no longer stored would overwrite someone else's change unseen (a
+ * lost update). Refused saying what is true: with nothing stored, who removed the value and when, or
+ * that no value was ever stored there ("someone changed it meanwhile" of a flag never set sent
+ * support looking for a change nobody made).
+ */
+async function refuseStaleChange(trx: Db, change: FlagChange, stored: Pick<StoredFlagValue, 'valueJson' | 'updatedBy' | 'updatedAt'> | undefined): Promise<void> {
   if (change.expectedJson === undefined || sameJson(change.expectedJson, stored?.valueJson ?? null)) return;
-  const now = stored ? `${stored.valueJson} (set by ${stored.updatedBy} at ${stored.updatedAt})` : 'unset';
-  const seen = change.expectedJson === null ? 'unset' : change.expectedJson;
-  throw new GatehouseError('CONFLICT', `${change.flag} [${change.scope}] is now ${now}, not ${seen} as this change expected: someone changed it meanwhile; nothing was changed`, {
+  const seen = `not ${change.expectedJson === null ? 'unset' : change.expectedJson} as this change expected`;
+  const removal = stored ? undefined : await lastRemoval(trx, change);
+  const now = stored
+    ? `is now ${stored.valueJson} (set by ${stored.updatedBy} at ${stored.updatedAt}), ${seen}: someone changed it meanwhile`
+    : removal
+      ? `is now unset, ${seen}: ${removal.actor} unset it at ${removal.at} (event ${removal.id})`
+      : `has never been set, ${seen}: no value was ever stored for this scope`;
+  throw new GatehouseError('CONFLICT', `${change.flag} [${change.scope}] ${now}; nothing was changed`, {
     hint: {
-      cli: 'look at the value now in force (and `gatehouse flags history`), then make the change again if it is still needed',
+      cli: removal === null ? 'to change it only while nothing is stored, pass --expect none' : 'look at the value now in force (and `gatehouse flags history`), then make the change again if it is still needed',
       console: 'look at the value now in force (and the flag\'s history on the Flags page), then make the change again if it is still needed',
     },
   });
 }
 
-function sameJson(a: string | null, b: string | null): boolean {
+/** The event that removed the value last stored for the change's flag and scope; null when none was ever stored. */
+async function lastRemoval(trx: Db, change: FlagChange): Promise<Pick<FlagEvent, 'id' | 'actor' | 'at'> | null> {
+  const event = await trx
+    .selectFrom('flagEvents')
+    .select(['id', 'actor', 'at'])
+    .where('flag', '=', change.flag)
+    .where('scope', '=', change.scope)
+    .where('oldJson', 'is not', null)
+    .where('newJson', 'is', null)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return event ?? null;
+}
+
+/** Two stored values (JSON text; null: none) alike: a change from one to the other changes nothing in force. */
+export function sameJson(a: string | null, b: string | null): boolean {
   if (a === null || b === null) return a === b;
   try {
     return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));

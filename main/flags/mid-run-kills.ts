@@ -46,6 +46,14 @@ const EFFECT: Partial<Record<FlagName, (batch: number | null) => string>> = {
   HALT_UPDATES: (batch) => `the run stopped before batch ${batch}, as interrupted: resume it once HALT_UPDATES is lifted`,
 };
 
+/**
+ * A batch-level kill reaching the boundary HALT_UPDATES stopped the run at: it stays in force for
+ * the run (a resume goes on with it), but said as taking effect "from batch N" it read as if batches
+ * from N had been written under it, where none was.
+ */
+const HALTED_AT_THE_SAME_BOUNDARY = (batch: number | null) =>
+  `HALT_UPDATES stopped the run at this same boundary, before batch ${batch}: nothing from batch ${batch} on was written, so nothing in this run has taken it yet; a resume goes on with it in force`;
+
 /** HALT_UPDATES reaching an all-or-nothing run before it committed (MidRunKills.beforeCommitting). */
 const HALTED_WHOLE = 'the run stopped before committing its one transaction, which was rolled back whole: nothing of it was written; resume it (it starts over) once HALT_UPDATES is lifted';
 
@@ -65,8 +73,9 @@ const AFTER_THE_LAST_BATCH = 'came after the last batch: nothing left in this ru
 const NO_BATCHES = 'the run was all-or-nothing: one transaction, no batches to grow or split, so nothing in it for this kill to change; batch runs from the next one on take it';
 const NOT_JUDGED = 'it was not judged, held or notified of an anomaly, so there was nothing in it for this kill to change';
 
-/** What one reading of the kills takes: `only` these flags; `notJudged`, why the run is not judged (an end kill then changes nothing); `mode`, the path the run took. */
+/** What one reading of the kills takes: `only` these flags; `notJudged`, why the run is not judged (an end kill then changes nothing); `mode`, the path the run took; `halted`, HALT_UPDATES stops the run at this boundary. */
 interface TakeOptions {
+  halted?: boolean;
   notJudged?: string | null;
   only?: readonly FlagName[];
   mode?: RunMode;
@@ -119,8 +128,8 @@ export class MidRunKills {
    */
   async atBatchBoundary(runId: number, nextBatch: number, task: string | null = null): Promise<{ changed: boolean; halt: Halt | null }> {
     const rows = await this.readKills(runId, 'batch', nextBatch, task);
-    const taken = await this.take(runId, 'batch', nextBatch, {}, rows);
     const halt = haltFrom(rows, task);
+    const taken = await this.take(runId, 'batch', nextBatch, { halted: halt !== null }, rows);
     if (halt) await this.record(runId, nextBatch, [haltChange(halt, nextBatch, EFFECT.HALT_UPDATES!(nextBatch))]);
     return { changed: taken.some((change) => change.applied), halt };
   }
@@ -169,7 +178,7 @@ export class MidRunKills {
   }
 
   /** Reads the kills (one small query), applies those this point takes (of `only`, when given), and records them on the run. */
-  private async take(runId: number, at: RunFlagChange['at'], batch: number | null, { notJudged = null, only, mode = 'batch' }: TakeOptions = {}, read?: Kill[]): Promise<RunFlagChange[]> {
+  private async take(runId: number, at: RunFlagChange['at'], batch: number | null, { notJudged = null, only, mode = 'batch', halted = false }: TakeOptions = {}, read?: Kill[]): Promise<RunFlagChange[]> {
     const kills = read ?? (await this.readKills(runId, at, batch, null));
     const taken: RunFlagChange[] = [];
     for (const kill of kills) {
@@ -179,6 +188,7 @@ export class MidRunKills {
       if (at === 'batch' && kill.flag === HALT_FLAG) continue;
       const change = this.changeFor(kill, at, batch, notJudged, mode);
       if (!change) continue;
+      if (halted && change.applied) change.effect = HALTED_AT_THE_SAME_BOUNDARY(batch);
       this.inForce[kill.flag as FlagName] = change.value;
       taken.push(change);
     }

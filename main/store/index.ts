@@ -18,7 +18,7 @@ export { noRelatedTotals, RELATED_TABLES, withPlannedRelated, writtenCountViolat
 export { contentHash } from './hearing-content.js';
 export { atOrAfter, newestFirstPage, type KeysetPage } from './keyset.js';
 export { trainingRunFilter } from './repositories/reported-runs.js';
-export { refuseUnknownRun, removedByRestore, restoreThatRemoved, unknownRun, type RemovingRestore } from './repositories/runs.js';
+export { refuseUnknownRun, removedByRestore, restoreThatRemoved, runDoesNotExist, unknownRun, type RemovingRestore } from './repositories/runs.js';
 export { withAppearancesByWitness } from './witness-index.js';
 export { restoreEventFromRow, REVIEW_MARKS } from './restore.js';
 export { refuseUnmendable, storeShape } from './damaged.js';

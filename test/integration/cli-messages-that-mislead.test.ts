@@ -55,7 +55,7 @@ describe.each(backends)('messages that name what is wrong ($name)', (backend) =>
     const rollbacks = runCli(['rollback', '--list', '--run', '99', '--json', '--db', db]);
     expect(rollbacks.code, rollbacks.stdout).toBe(quarantine.code);
     expect(JSON.parse(rollbacks.stdout)).toEqual(JSON.parse(quarantine.stdout));
-    expect(JSON.parse(rollbacks.stdout)).toEqual({ error: { code: 'NOT_FOUND', message: 'run 99 does not exist' } });
+    expect(JSON.parse(rollbacks.stdout)).toEqual({ error: { code: 'NOT_FOUND', message: 'run 99 does not exist', hint: 'see gatehouse runs list' } });
     // A run that is there and was never rolled back is still an empty list.
     const known = runCli(['rollback', '--list', '--run', '1', '--json', '--db', db]);
     expect(known.code, known.stderr).toBe(0);

@@ -29,7 +29,7 @@ describe('gatehouse flags', () => {
   it('sets a task-scoped flag with a reason, lists it as TARGETING_MATCH, shows history and reverts in one command', () => {
     const event = json(['flags', 'set', 'ENABLE_BATCH_PROCESSING', 'false', '--scope', 'task:hourly', '--reason', 'baseline', '--operator', 'dana']);
     // The same JSON the API returns for flags.set.
-    expect(event).toEqual({ id: 1, flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:hourly', oldValue: null, newValue: false, operator: 'dana', reason: 'baseline', at: expect.any(String), revertsEventId: null });
+    expect(event).toEqual({ id: 1, flag: 'ENABLE_BATCH_PROCESSING', scope: 'task:hourly', oldValue: null, newValue: false, operator: 'dana', reason: 'baseline', at: expect.any(String), revertsEventId: null, changed: true });
     const list = flagViewSchema.array().parse(json(['flags', 'list', '--scope', 'task:hourly']));
     expect(list.find((f) => f.name === 'ENABLE_BATCH_PROCESSING')!.inForce).toMatchObject({ value: false, reason: 'TARGETING_MATCH', scope: 'task:hourly' });
     expect(json(['flags', 'get', 'ENABLE_BATCH_PROCESSING'])).toMatchObject({ value: true, reason: 'DEFAULT' });
@@ -44,7 +44,7 @@ describe('gatehouse flags', () => {
     json(['tasks', 'add', 'daily', '--cron', '0 6 * * *', '--source', 'synthetic:seed=1,count=5', '--operator', 'dana']);
     const typo = runCli(['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'false', '--scope', 'task:daly', '--reason', 'stop isolation on daily', '--operator', 'sam', '--db', db]);
     expect(typo.code, typo.stderr).toBe(0);
-    expect(typo.stderr).toContain('warning: unknown task "daly": no scheduled task or stored run has that name (known tasks: daily): the value is stored, and governs only runs started with --task daly');
+    expect(typo.stderr).toContain('gatehouse: warning: unknown task "daly": no scheduled task or stored run has that name (known tasks: daily): the value is stored, and governs only runs started with --task daly');
     expect(json(['flags', 'get', 'ENABLE_RECORD_ISOLATION', '--scope', 'task:daly'])).toMatchObject({ value: false });
     const meant = runCli(['flags', 'set', 'ENABLE_RECORD_ISOLATION', 'false', '--scope', 'task:daily', '--reason', 'stop isolation on daily', '--operator', 'sam', '--db', db]);
     expect(meant.code, meant.stderr).toBe(0);

@@ -117,6 +117,20 @@ describe.each(testBackends())('kills that reach a run under way ($name)', (backe
     }
   }, 60_000);
 
+  it('a kill of ADAPTIVE_BATCHES arriving with HALT_UPDATES at one boundary says that no batch after it was written, not that batches stay at the run\'s size', async () => {
+    const { summary } = await runWithChangeAtBatch4(backend, async (other) => {
+      await kill(other, 'ADAPTIVE_BATCHES');
+      await kill(other, 'HALT_UPDATES', 'support-sam', true);
+    });
+    expect(summary.status).toBe('interrupted');
+    expect(summary.batches).toMatchObject({ total: 5 });
+    expect(summary.flagChanges!.map(({ flag, batch, applied, effect }) => ({ flag, batch, applied, effect }))).toEqual([
+      // In force for the run still: a resume goes on with it, as with any kill that reached the run.
+      { flag: 'ADAPTIVE_BATCHES', batch: 6, applied: true, effect: 'HALT_UPDATES stopped the run at this same boundary, before batch 6: nothing from batch 6 on was written, so nothing in this run has taken it yet; a resume goes on with it in force' },
+      { flag: 'HALT_UPDATES', batch: 6, applied: true, effect: 'the run stopped before batch 6, as interrupted: resume it once HALT_UPDATES is lifted' },
+    ]);
+  }, 60_000);
+
   it('a kill of ENABLE_RECORD_ISOLATION: a batch after it that fails is not split, its records all quarantined', async () => {
     const { summary, location } = await runWithChangeAtBatch4(backend, (other) => kill(other, 'ENABLE_RECORD_ISOLATION'), { store: { failWriteOf: (id) => id === '100500' } });
     const store = await backend.open(location);

@@ -48,7 +48,7 @@ describe.each(testBackends())('a run resumed after gatehouse update was killed (
     expect(JSON.parse(finished.stdout)).toEqual({ error: { code: 'CONFLICT', message: `run ${runId} is success; only an interrupted run can be resumed (or one that failed on a lost connection)` } });
     const missing = runCli(['update', '--db', location, '--source', 'synthetic:seed=260,count=20', '--resume', '999', '--json']);
     expect(missing.code).toBe(2);
-    expect(JSON.parse(missing.stdout)).toEqual({ error: { code: 'NOT_FOUND', message: 'run 999 does not exist' } });
+    expect(JSON.parse(missing.stdout)).toEqual({ error: { code: 'NOT_FOUND', message: 'run 999 does not exist', hint: 'see gatehouse runs list' } });
 
     const runs = JSON.parse(runCli(['runs', 'list', '--db', location, '--json']).stdout) as RunSummary[];
     expect(runs.map((run) => ({ runId: run.runId, status: run.status, resumedFrom: run.resumedFrom }))).toEqual([{ runId, status: 'success', resumedFrom: null }]);

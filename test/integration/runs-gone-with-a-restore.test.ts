@@ -43,7 +43,9 @@ describe.each(testBackends())('asking about a run a restore took away, on $name'
       const json = runCli(['runs', 'show', '2', '--db', location, '--json']);
       expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'NOT_FOUND', message: expect.stringContaining(gone) } });
       const never = runCli(['runs', 'show', '3', '--db', location]);
-      expect(never.stderr).toBe('gatehouse: run 3 does not exist\n');
+      // The same hint as `rollback --run 3` gives: where the runs that do exist are listed.
+      expect(never.stderr).toBe('gatehouse: run 3 does not exist\n  hint: see gatehouse runs list\n');
+      expect(JSON.parse(runCli(['runs', 'show', '3', '--db', location, '--json']).stdout)).toEqual({ error: { code: 'NOT_FOUND', message: 'run 3 does not exist', hint: 'see gatehouse runs list' } });
     } finally {
       await store.close();
       fs.rmSync(folder, { recursive: true, force: true });

@@ -24,7 +24,7 @@ function event(sender: object, frame: object | null) {
 
 const runsGet = vi.fn(async ({ runId }: { runId: number }) => ({ runId }));
 const osUser = { operator: 'dana', identity: 'os-user' as const };
-const flagsSet = vi.fn(async (input: { reason: string }, caller: { operator: string }) => ({ id: 1, flag: 'BATCH_SIZE', scope: 'global', oldValue: null, newValue: 20, operator: caller.operator, reason: input.reason, at: '2026-11-28T12:00:00.000Z', revertsEventId: null }));
+const flagsSet = vi.fn(async (input: { reason: string }, caller: { operator: string }) => ({ id: 1, flag: 'BATCH_SIZE', scope: 'global', oldValue: null, newValue: 20, operator: caller.operator, reason: input.reason, at: '2026-11-28T12:00:00.000Z', revertsEventId: null, changed: true }));
 
 function call(method: string, evt: unknown, payload: unknown) {
   const handler = handlers.get(ipcChannelOf(method as never));

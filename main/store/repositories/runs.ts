@@ -541,6 +541,11 @@ export function removedByRestore(runId: number, restore: RemovingRestore): strin
   return `run ${runId} no longer exists: a restore took the database back to before it (${restore.certain ? `restore ${restore.id}` : 'the latest'}: snapshot ${restore.snapshotId} of ${restore.snapshotTakenAt}, restored by ${restore.operator} at ${restore.at}), and what it wrote went with it`;
 }
 
+/** "run N does not exist", with where to find the runs that do: the words every command and page says it in. */
+export function runDoesNotExist(runId: number): GatehouseError {
+  return new GatehouseError('NOT_FOUND', `run ${runId} does not exist`, { hint: { cli: 'see gatehouse runs list', console: 'see the Runs page' } });
+}
+
 /**
  * NOT_FOUND for a run that is not stored. One a restore took away is said to be so, naming the
  * restore, not as an id that never was: run ids are never reused, and support reading a ticket that
@@ -548,7 +553,7 @@ export function removedByRestore(runId: number, restore: RemovingRestore): strin
  */
 export async function unknownRun(db: Db, runId: number): Promise<GatehouseError> {
   const restore = await restoreThatRemoved(db, runId);
-  if (!restore) return new GatehouseError('NOT_FOUND', `run ${runId} does not exist`);
+  if (!restore) return runDoesNotExist(runId);
   return new GatehouseError('NOT_FOUND', removedByRestore(runId, restore), {
     hint: {
       cli: `see gatehouse backups restores; its rollback events (gatehouse rollback --list --run ${runId}) and reviews outlive the restore`,

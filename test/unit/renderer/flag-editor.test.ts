@@ -12,7 +12,7 @@ const SCOPES = ['global', 'task:nightly'];
 
 /** As the server answers: the actor is the session's operator, never something the form sent. */
 function flagEvent(input: { flag: string; scope: string; value?: unknown; reason: string }) {
-  return { id: 1, flag: input.flag, scope: input.scope, oldValue: true, newValue: (input.value ?? null) as boolean | null, operator: 'Ada', reason: input.reason, at: '2026-11-28T12:00:00.000Z', revertsEventId: null };
+  return { id: 1, flag: input.flag, scope: input.scope, oldValue: true, newValue: (input.value ?? null) as boolean | null, operator: 'Ada', reason: input.reason, at: '2026-11-28T12:00:00.000Z', revertsEventId: null, changed: true };
 }
 
 function editor(client: FakeClient, flag: FlagView = flagView()) {

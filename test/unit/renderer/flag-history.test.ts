@@ -7,7 +7,7 @@ import { fakeClient } from './fake-client.js';
 import { mountWith } from './mount.js';
 
 function flagEvent(id: number): FlagEventView {
-  return { id, flag: 'BATCH_SIZE', scope: 'global', oldValue: id - 1, newValue: id, operator: 'Ada', reason: `change ${id}`, at: '2026-11-20T10:00:00.000Z', revertsEventId: null };
+  return { id, flag: 'BATCH_SIZE', scope: 'global', oldValue: id - 1, newValue: id, operator: 'Ada', reason: `change ${id}`, at: '2026-11-20T10:00:00.000Z', revertsEventId: null, changed: true };
 }
 
 /** flags.history answered as the flag store does: newest first, `after` the id of the last event of the page before. */
@@ -35,6 +35,16 @@ describe('the flags audit history', () => {
     expect(wrapper.find('button.load-more').exists()).toBe(false);
     expect(rows().at(-1)!.text()).toContain('change 1');
     expect(new Set(rows().map((row) => row.text())).size).toBe(450);
+    wrapper.unmount();
+  });
+
+  it('says of a change that changed nothing (an unset of nothing, a revert done twice) that it did not, beside the recorded request', async () => {
+    const unchanged: FlagEventView = { ...flagEvent(2), oldValue: null, newValue: null, revertsEventId: 1, changed: false };
+    const wrapper = mountWith(FlagHistory, fakeClient({ 'flags.history': () => [unchanged, flagEvent(1)] }), { props: { version: 0 } });
+    await flushPromises();
+    const rows = wrapper.findAll('[data-testid="flag-history"] tbody tr');
+    expect(rows[0]!.find('td.value').text()).toBe('unset → unset (reverts change 1) (no change: recorded as asked)');
+    expect(rows[1]!.find('[data-testid="no-change"]').exists()).toBe(false);
     wrapper.unmount();
   });
 

@@ -21,7 +21,7 @@ describe('naming a browser session before its first change (issue 14, item 7)', 
   beforeEach(() => {
     client = fakeClient({
       'session.name': ({ name }) => ({ operator: name.trim(), identity: 'session', canName: false }),
-      'flags.set': (input) => ({ id: 1, flag: input.flag, scope: input.scope, oldValue: null, newValue: input.value, operator: 'Grace', reason: input.reason, at: '2026-11-28T12:00:00.000Z', revertsEventId: null }),
+      'flags.set': (input) => ({ id: 1, flag: input.flag, scope: input.scope, oldValue: null, newValue: input.value, operator: 'Grace', reason: input.reason, at: '2026-11-28T12:00:00.000Z', revertsEventId: null, changed: true }),
     });
   });
   afterEach(() => {
