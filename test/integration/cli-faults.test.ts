@@ -68,7 +68,7 @@ describe('errors with --json', () => {
     runCli(['update', '--db', db, '--source', 'synthetic:count=5', '--no-snapshot']);
     const result = runCli(['runs', 'show', '999', '--db', db, '--json']);
     expect(result.code).toBe(2);
-    expect(JSON.parse(result.stdout)).toEqual({ error: { code: 'NOT_FOUND', message: expect.stringContaining('999') } });
+    expect(JSON.parse(result.stdout)).toEqual({ error: { code: 'NOT_FOUND', message: expect.stringContaining('999'), hint: 'see gatehouse runs list' } });
     expect(result.stderr).toMatch(/^gatehouse: .*999/);
   });
 
