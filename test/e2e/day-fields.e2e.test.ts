@@ -55,7 +55,8 @@ describe.skipIf(executablePath === null)('the console\'s date fields (browser mo
     await since.press('Enter');
     await expect.poll(() => page.url()).toContain(`since=${day}`);
     await expect.poll(() => rows.count()).toBeLessThan(all);
-    expect(listed.at(-1)).toContain(`"since":"${day}T00:00:00.000Z"`);
+    // The last list the filter sent: the console's look for other writers lists the newest runs meanwhile, unfiltered.
+    expect(listed.filter((body) => body.includes('"since"')).at(-1)).toContain(`"since":"${day}T00:00:00.000Z"`);
     expect(await page.getByRole('alert').filter({ hasText: 'ISO 8601' }).count()).toBe(0);
     expect(await since.getAttribute('aria-invalid')).toBe('false');
     expect(await since.inputValue()).toBe(day);
