@@ -70,13 +70,13 @@ function expectedOption(text: string | undefined): string | null | undefined {
  * replaced are said, with how to refuse such a revert.
  */
 async function warnOfChangesRevertedOver(store: Store, revert: FlagEvent, revertedId: number): Promise<void> {
+  const view = flagEventView(revert);
+  // A revert to what was stored already replaced nothing: the later change had done what it asks.
+  if (!view.changed) return;
   const since = (await flagStore(store).history({ flag: revert.flag, scope: revert.scope, after: revert.id, limit: 200 })).filter((event) => event.id > revertedId).map(flagEventView).reverse();
   if (since.length === 0) return;
   const named = since.slice(-3).map((event) => `event ${event.id} by ${event.operator} at ${event.at}: ${show(event.oldValue)} → ${show(event.newValue)}`);
   const earlier = since.length > named.length ? `${since.length - named.length} more, then ` : '';
-  const view = flagEventView(revert);
-  // A revert to what was stored already replaced nothing: the later change had done what it asks.
-  if (!view.changed) return;
   log.warn(`${view.flag} [${view.scope}] was changed after event ${revertedId} (${earlier}${named.join('; ')}); this revert replaced ${show(view.oldValue)} with ${show(view.newValue)} — pass --expect VALUE to refuse a revert over a change you have not seen`);
 }
 
